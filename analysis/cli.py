@@ -1,0 +1,130 @@
+"""The ``agglo`` command line.
+
+Sub-commands (each documented in ``agglo <command> --help`` and in docs/cli.md):
+
+- ``agglo demo``      write the synthetic demo raw data to ``data/demo/``
+- ``agglo build``     dbt build into a new DuckDB file; publish it only if every test passes
+- ``agglo check``     run the Great Expectations checkpoint against a warehouse
+- ``agglo analyze``   run every study spec against the published warehouse
+- ``agglo estimate``  run one spec on any panel (mart or CSV), write the results JSON
+- ``agglo report``    write reports/index.html (+ Markdown) from the results schema
+- ``agglo run``       build -> check -> analyze -> report, on the demo data by default
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis import __version__
+from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+
+
+class CliError(Exception):
+    """An error the user can act on: printed without a traceback, exit code 2."""
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help=f"published DuckDB warehouse file (default: {DEFAULT_WAREHOUSE.relative_to(PROJECT_ROOT)})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="agglo",
+        description="Research data warehouse for regional industrial agglomeration in China.",
+    )
+    parser.add_argument("--version", action="version", version=f"agglo {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="write the synthetic demo raw data (fixed seed)")
+    p.add_argument("--out", type=Path, default=DEFAULT_RAW_DIR, help="output directory")
+    p.add_argument("--seed", type=int, default=20240601, help="random seed")
+
+    p = sub.add_parser("build", help="dbt build into a new warehouse file and publish it if it passes")
+    _add_common(p)
+    p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
+    p.add_argument("--skip-checks", action="store_true", help="do not run the GE checkpoint before publishing")
+
+    p = sub.add_parser("check", help="run the Great Expectations checkpoint")
+    _add_common(p)
+    p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
+
+    p = sub.add_parser("analyze", help="run every study spec against the published warehouse")
+    _add_common(p)
+    p.add_argument("--specs", type=Path, default=None, help="directory of specs (default: analysis/specs)")
+    p.add_argument("--only", nargs="*", default=None, help="spec file stems to run (default: all)")
+
+    p = sub.add_parser("estimate", help="run one spec on any panel and write the results JSON")
+    _add_common(p)
+    p.add_argument("spec", type=Path, help="spec YAML file")
+    p.add_argument("--data", type=Path, default=None, help="panel CSV (overrides the spec's data:)")
+    p.add_argument("--weights", type=Path, default=None, help="weights CSV from,to,w (overrides weights:)")
+    p.add_argument("--json", type=Path, default=None, help="write the results JSON here (default: stdout)")
+
+    p = sub.add_parser("report", help="write reports/index.html and reports/report.md")
+    _add_common(p)
+    p.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports", help="report directory")
+
+    p = sub.add_parser("run", help="build -> check -> analyze -> report (demo data by default)")
+    _add_common(p)
+    p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
+    p.add_argument("--skip-analysis", action="store_true", help="stop after build and checks")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``agglo`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        if args.command == "demo":
+            from analysis.demo import write_demo
+
+            write_demo(args.out, seed=args.seed)
+        elif args.command == "build":
+            from analysis.pipeline import build
+
+            build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks)
+        elif args.command == "check":
+            from analysis.checks import check
+
+            check(warehouse=args.warehouse, raw_dir=args.raw_dir)
+        elif args.command == "analyze":
+            from analysis.runner import analyze
+
+            analyze(warehouse=args.warehouse, specs_dir=args.specs, only=args.only)
+        elif args.command == "estimate":
+            from analysis.runner import estimate_cli
+
+            estimate_cli(
+                spec=args.spec, data=args.data, weights=args.weights, json_out=args.json,
+                warehouse=args.warehouse,
+            )
+        elif args.command == "report":
+            from analysis.report import write_report
+
+            write_report(warehouse=args.warehouse, out_dir=args.out)
+        elif args.command == "run":
+            from analysis.pipeline import run
+
+            run(raw_dir=args.raw_dir, warehouse=args.warehouse, analysis=not args.skip_analysis)
+    except CliError as exc:
+        print(f"agglo {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""Where things live: project root, default raw directory, warehouse file, reports."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(os.environ.get("AGGLO_PROJECT_ROOT", Path(__file__).resolve().parent.parent))
+DEFAULT_RAW_DIR = PROJECT_ROOT / "data" / "demo"
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "agglo.duckdb"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+SPECS_DIR = PROJECT_ROOT / "analysis" / "specs"
+# Validation data shipped beside the repository (../shared/validation); tests skip when absent.
+SHARED_DIR = Path(os.environ.get("AGGLO_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
