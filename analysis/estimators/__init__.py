@@ -1,0 +1,87 @@
+"""Estimator registry.
+
+Every estimator is a function ``fit(model, data, ctx) -> ModelResult`` registered under the name a spec
+uses in ``estimator:`` (``ols``, ``fe``, ``re``, ``fe_iv``, ``mediation``, ``diff_gmm``, ``sys_gmm``,
+``sar``, ``sem``, ``sdm``, ...). ``model`` is the model's mapping from the spec YAML; ``data`` is the
+panel after the spec's ``sample:`` filter; ``ctx`` says which columns are entity and time and carries
+the spatial weights when the spec names them.
+
+The array cores live beside the registry functions (``panel.py``, ``iv.py``, ``gmm.py``,
+``spatial.py``...) and can be used without a spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.results import ModelResult
+
+
+class SpecError(ValueError):
+    """A problem with a spec or its data that the user can fix (message names model and problem)."""
+
+
+@dataclass(frozen=True)
+class FitContext:
+    """What an estimator needs besides the model mapping and the data.
+
+    Attributes
+    ----------
+    entity, time : str
+        Column names of the panel identifiers.
+    weights : pandas.DataFrame or None
+        Long spatial weights ``from, to, w`` (already row-standardised unless the spec said
+        ``standardize: false``), for spatial estimators.
+    spec_path : Path or None
+        The spec file (relative CSV paths resolve against its folder).
+    options : mapping
+        Spec-level options (for example ``seed``).
+    """
+
+    entity: str
+    time: str
+    weights: pd.DataFrame | None = None
+    spec_path: Path | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+Estimator = Callable[[Mapping[str, Any], pd.DataFrame, FitContext], ModelResult]
+ESTIMATORS: dict[str, Estimator] = {}
+
+
+def register(name: str) -> Callable[[Estimator], Estimator]:
+    """Register ``fn`` as the estimator called ``name`` in specs."""
+
+    def deco(fn: Estimator) -> Estimator:
+        if name in ESTIMATORS and ESTIMATORS[name] is not fn:
+            raise RuntimeError(f"estimator {name!r} registered twice")
+        ESTIMATORS[name] = fn
+        return fn
+
+    return deco
+
+
+def get_estimator(name: str) -> Estimator:
+    """Look up a registered estimator, importing the modules that register them."""
+    _load_all()
+    try:
+        return ESTIMATORS[name]
+    except KeyError:
+        known = ", ".join(sorted(ESTIMATORS))
+        raise SpecError(f"unknown estimator {name!r}; known: {known}") from None
+
+
+def _load_all() -> None:
+    import importlib
+
+    for mod in ("panel", "iv", "mediation", "gmm", "spatial"):
+        try:
+            importlib.import_module(f"analysis.estimators.{mod}")
+        except ModuleNotFoundError as exc:  # a module not written yet
+            if exc.name != f"analysis.estimators.{mod}":
+                raise
