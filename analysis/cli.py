@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from analysis import __version__
-from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT, REPORTS_DIR
 
 
 class CliError(Exception):
@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write reports/index.html and reports/report.md")
     _add_common(p)
-    p.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports", help="report directory")
+    p.add_argument("--out", type=Path, default=REPORTS_DIR, help="report directory (default: reports/, or $AGGLO_REPORTS_DIR)")
 
     p = sub.add_parser("run", help="build -> check -> analyze -> report (demo data by default)")
     _add_common(p)
