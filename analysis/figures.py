@@ -104,8 +104,10 @@ def print_style() -> Iterator[None]:
 
 
 def styled(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorator: run a figure function inside :func:`print_style` (rc values are read when each
-    artist is created, so the whole function body must run in the context)."""
+    """Decorator: run a figure function inside :func:`print_style`.
+
+    rc values are read when each artist is created, so the whole function body runs in the context.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
