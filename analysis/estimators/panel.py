@@ -54,6 +54,7 @@ __all__ = [
     "LinearFit",
     "Design",
     "absorb",
+    "sandwich_cov",
     "linear_fit",
     "random_effects",
     "hausman",
@@ -178,6 +179,51 @@ def _collinear_columns(x: np.ndarray, names: Sequence[str]) -> list[str]:
     return bad
 
 
+def sandwich_cov(xs: np.ndarray, e: np.ndarray, bread: np.ndarray, *, cov_type: str,
+                 clusters: np.ndarray | None, df_resid: float, big_k: int,
+                 where: str = "model") -> tuple[np.ndarray, float, int | None]:
+    """Covariance ``bread @ meat @ bread`` with the small-sample factors of the module notes.
+
+    Parameters
+    ----------
+    xs : numpy.ndarray
+        ``N x k`` score regressors (``X`` for OLS, the fitted ``X-hat`` for 2SLS).
+    e : numpy.ndarray
+        Residuals.
+    bread : numpy.ndarray
+        ``(xs' xs)^-1``.
+    cov_type : str
+        ``classic``, ``robust`` or ``clustered``.
+    clusters : numpy.ndarray or None
+        Cluster labels for ``clustered``.
+    df_resid : float
+        ``N - k - A`` (classic variance divisor and robust factor).
+    big_k : int
+        ``K`` of the cluster factor ``G/(G-1) (N-1)/(N-K)``.
+
+    Returns
+    -------
+    cov, t_df, n_clusters
+    """
+    n, k = xs.shape
+    if cov_type in ("classic", "unadjusted", "homoskedastic"):
+        return float(e @ e) / df_resid * bread, float(df_resid), None
+    if cov_type in ("robust", "heteroskedastic"):
+        xe = xs * e[:, None]
+        return n / df_resid * bread @ (xe.T @ xe) @ bread, float(df_resid), None
+    if cov_type == "clustered":
+        if clusters is None:
+            raise SpecError(f"{where}: clustered covariance needs cluster labels")
+        codes, g = _codes(np.asarray(clusters))
+        if g < 2:
+            raise SpecError(f"{where}: clustered covariance needs at least 2 clusters, got {g}")
+        scores = np.zeros((g, k))
+        np.add.at(scores, codes, xs * e[:, None])
+        factor = g / (g - 1) * (n - 1) / (n - big_k)
+        return factor * bread @ (scores.T @ scores) @ bread, float(g - 1), g
+    raise SpecError(f"{where}: unknown covariance type {cov_type!r}")
+
+
 def linear_fit(y: np.ndarray, x: np.ndarray, *, cov_type: str = "classic",
                clusters: np.ndarray | None = None, n_absorbed: int = 0,
                n_absorbed_not_nested: int | None = None,
@@ -229,28 +275,9 @@ def linear_fit(y: np.ndarray, x: np.ndarray, *, cov_type: str = "classic",
     b = xtx_inv @ (x.T @ y)
     e = y - x @ b
     ssr = float(e @ e)
-    n_clusters = None
-    t_df: float = df_resid
-    if cov_type in ("classic", "unadjusted", "homoskedastic"):
-        cov = ssr / df_resid * xtx_inv
-    elif cov_type in ("robust", "heteroskedastic"):
-        xe = x * e[:, None]
-        cov = n / df_resid * xtx_inv @ (xe.T @ xe) @ xtx_inv
-    elif cov_type == "clustered":
-        if clusters is None:
-            raise SpecError(f"{where}: clustered covariance needs cluster labels")
-        codes, g = _codes(np.asarray(clusters))
-        if g < 2:
-            raise SpecError(f"{where}: clustered covariance needs at least 2 clusters, got {g}")
-        scores = np.zeros((g, k))
-        np.add.at(scores, codes, x * e[:, None])
-        big_k = k + (n_absorbed if n_absorbed_not_nested is None else n_absorbed_not_nested)
-        factor = g / (g - 1) * (n - 1) / (n - big_k)
-        cov = factor * xtx_inv @ (scores.T @ scores) @ xtx_inv
-        n_clusters = g
-        t_df = g - 1
-    else:
-        raise SpecError(f"{where}: unknown covariance type {cov_type!r}")
+    big_k = k + (n_absorbed if n_absorbed_not_nested is None else n_absorbed_not_nested)
+    cov, t_df, n_clusters = sandwich_cov(x, e, xtx_inv, cov_type=cov_type, clusters=clusters,
+                                         df_resid=df_resid, big_k=big_k, where=where)
     return LinearFit(params=b, cov=cov, resid=e, nobs=n, df_resid=float(t_df), ssr=ssr,
                      n_clusters=n_clusters)
 
