@@ -1,0 +1,24 @@
+with
+
+interpolated as (
+
+    select * from {{ ref('int_province_indicators_interpolated') }}
+
+),
+
+final as (
+
+    select
+        province_code,
+        year,
+        indicator_code,
+        value,
+        unit,
+        is_imputed,
+        source
+    from interpolated
+    where value is not null
+
+)
+
+select * from final

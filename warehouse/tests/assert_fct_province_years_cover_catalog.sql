@@ -1,0 +1,24 @@
+-- Every province indicator of indicator_catalog is a column of fct_province_years (add the column to
+-- warehouse/models/marts/_marts__models.yml with config: {meta: {indicator: true}} when adding a row).
+with
+
+catalog as (
+
+    select indicator_code from {{ ref('indicator_catalog') }} where level = 'province'
+
+),
+
+mart_columns as (
+
+    select column_name
+    from information_schema.columns
+    where table_name = 'fct_province_years'
+      and table_schema = '{{ ref('fct_province_years').schema }}'
+
+)
+
+select catalog.indicator_code as missing_column
+from catalog
+left join mart_columns
+    on mart_columns.column_name = catalog.indicator_code
+where mart_columns.column_name is null
