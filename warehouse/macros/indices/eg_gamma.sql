@@ -28,7 +28,7 @@ from (
         egg_grid.{{ industry }},
         sum((egg_grid.s_k - egg_grid.x_k) * (egg_grid.s_k - egg_grid.x_k)) as g_raw,
         sum(egg_grid.x_k * egg_grid.x_k) as sum_x_squared,
-        sum(case when egg_grid.s_k > 0 then 1 else 0 end) as n_regions_with_plants
+        count(case when egg_grid.s_k > 0 then 1 end) as n_regions_with_plants
     from (
         select
             {{ agglo_cols_prefix(group_by, 'egg_ind') }}
