@@ -179,3 +179,26 @@ def test_spec_layer_sdm_on_cigar():
                  "lr_sem", "log_likelihood"):
         assert name in r.diagnostics
     assert r.diagnostics["lr_sar"].df == 2
+
+
+def test_sdm_table_layout_on_cigar():
+    from analysis.estimators import FitContext, get_estimator
+    from analysis.spatial_tables import sdm_table, spatial_tests_table
+    from analysis.spec import load_weights
+
+    c = pd.read_csv(VAL / "cigar.csv")
+    c = c.assign(logc=np.log(c["sales"]), logp=np.log(c["price"] / c["cpi"]),
+                 logy=np.log(c["ndi"] / c["cpi"]))
+    ctx = FitContext(entity="state_name", time="year",
+                     weights=load_weights(csv=VAL / "usa46_contiguity_long.csv"))
+    r = get_estimator("sdm")({"id": "SDM", "y": "logc", "x": ["logp", "logy"],
+                              "effects": ["entity", "time"], "impacts": {"draws": 100, "seed": 1}}, c, ctx)
+    tab = sdm_table(r)
+    assert list(tab.columns) == ["Main", "Wx", "Direct", "Indirect", "Total"]
+    # splm: logp -1.00260098 (SE 0.04008261) -> z = -25.01; W*logp 0.05366 is not significant
+    assert tab.loc["logp", "Main"] == "-1.003***"
+    assert tab.iloc[1]["Main"] == "(-25.01)"
+    assert tab.loc["logp", "Wx"] == "0.054"
+    assert tab.loc["logp", "Direct"].startswith("-1.013")
+    tests = spatial_tests_table(r)
+    assert tests["test"].tolist()[:2] == ["LM (lag)", "Robust LM (lag)"]
