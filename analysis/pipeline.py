@@ -1,0 +1,264 @@
+"""``agglo build`` and ``agglo run``: build a new warehouse file, check it, publish it atomically.
+
+A build never touches the published warehouse until everything has passed::
+
+    raw dir --validate_raw--> dbt build (into warehouse/.agglo.building-<pid>.duckdb)
+            --run_checkpoint--> [analyze] --os.replace--> warehouse/agglo.duckdb --> [report]
+
+Any failure before the publish step deletes the new file, leaves the published file byte-identical
+and raises :class:`analysis.cli.CliError` naming the failing dbt test or model and the raw file
+behind it. The checks, analysis and report steps are optional modules: each is called only when
+its module and function exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from analysis.cli import CliError
+from analysis.dbt import DbtResult, run_dbt
+from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+
+LOG_ROOT = PROJECT_ROOT / "logs"
+KEEP_BUILD_LOGS = 10
+RAW_FILES_REQUIRED = (
+    "province_sector_employment.csv",
+    "prefecture_sector_employment.csv",
+    "province_indicators.csv",
+    "county_indicators.csv",
+    "county_industry.csv",
+)
+
+
+class Progress:
+    """Prints one line per pipeline step with the seconds elapsed since the start."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.start = time.perf_counter()
+        self.quiet = quiet
+
+    def __call__(self, message: str) -> None:
+        """Print ``[ 12.3s] message`` (unless quiet)."""
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.start:6.1f}s] {message}", flush=True)
+
+
+def _optional(module: str, function: str) -> Callable[..., Any] | None:
+    """``module.function`` if both exist, else None (the step belongs to a later issue)."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+    fn = getattr(mod, function, None)
+    return fn if callable(fn) else None
+
+
+def building_path(warehouse: Path) -> Path:
+    """The new file a build writes, next to the published one: ``.<stem>.building-<pid>.duckdb``."""
+    return warehouse.with_name(f".{warehouse.stem}.building-{os.getpid()}{warehouse.suffix}")
+
+
+def _remove_db(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+def _log_dir() -> Path:
+    """A fresh per-build log directory under logs/ (older ones beyond the last few are removed)."""
+    LOG_ROOT.mkdir(parents=True, exist_ok=True)
+    old = sorted(p for p in LOG_ROOT.glob("build-*") if p.is_dir())
+    for p in old[: max(0, len(old) - KEEP_BUILD_LOGS + 1)]:
+        shutil.rmtree(p, ignore_errors=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return LOG_ROOT / f"build-{stamp}-{os.getpid()}"
+
+
+def _check_raw_dir(raw_dir: Path) -> None:
+    if not raw_dir.is_dir():
+        raise CliError(f"{raw_dir}: raw directory not found; pass --raw-dir DIR with the raw CSV files "
+                       "described in docs/data_contract.md")
+    missing = [f for f in RAW_FILES_REQUIRED if not (raw_dir / f).is_file()]
+    if missing:
+        raise CliError(f"{raw_dir}: missing raw file(s) {', '.join(missing)} (docs/data_contract.md lists "
+                       "their columns); nothing was built or published")
+
+
+def dbt_failure_message(result: DbtResult, raw_dir: Path, published: Path) -> str:
+    """The error text of a failed ``dbt build``: every failing node with its model and raw file."""
+    n_tests = sum(f.resource_type == "test" for f in result.failures)
+    n_other = len(result.failures) - n_tests
+    head = f"dbt build failed: {n_tests} test(s) failed, {n_other} model/seed error(s)"
+    if result.skipped:
+        head += f", {result.skipped} downstream node(s) skipped (fix these and rerun: tests further downstream did not run)"
+    lines = [head + "."]
+    lines += [f.describe(raw_dir) for f in result.failures]
+    if not result.failures:
+        lines.append("dbt stopped before running any node; its last output:\n" + result.tail)
+    lines.append(f"Full dbt log: {result.log_file}")
+    if published.exists():
+        lines.append(f"Nothing was published; the published warehouse {published} is unchanged.")
+    else:
+        lines.append(f"Nothing was published ({published} does not exist yet).")
+    return "\n".join(lines)
+
+
+def _dbt_progress(progress: Progress) -> Callable[[str], None]:
+    """Echo dbt's failure lines as they happen (everything else is in the log)."""
+
+    def on_line(line: str) -> None:
+        text = line.split("  ", 1)[-1].strip() if line[:2].isdigit() else line.strip()
+        if " ERROR " in f" {text} " or text.startswith(("FAIL ", "Failure in", "Compilation Error", "Runtime Error")) \
+                or " FAIL " in text:
+            progress(f"  dbt: {text[:160]}")
+
+    return on_line
+
+
+def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
+                       select: str | None = None) -> Path:
+    """Validate, dbt build and check into a new file next to ``warehouse``; return the new file."""
+    _check_raw_dir(raw_dir)
+    if run_checks and (validate_raw := _optional("analysis.checks", "validate_raw")):
+        progress(f"validating raw files in {raw_dir}")
+        validate_raw(raw_dir)
+    new = building_path(warehouse)
+    _remove_db(new)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    dbt_vars = {"raw_dir": str(raw_dir), "has_firms": (raw_dir / "firms.csv").is_file()}
+    log_dir = _log_dir()
+    progress(f"dbt build -> {new.name} (raw dir {raw_dir})")
+    try:
+        args = ["build", "--select", select] if select else ["build"]
+        result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
+                         log_dir=log_dir, on_line=_dbt_progress(progress))
+        if not result.ok:
+            raise CliError(dbt_failure_message(result, raw_dir, warehouse))
+        progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")
+        if run_checks and (run_checkpoint := _optional("analysis.checks", "run_checkpoint")):
+            progress("running the Great Expectations checkpoint")
+            run_checkpoint(new, raw_dir)
+    except BaseException:
+        _remove_db(new)
+        raise
+    return new
+
+
+def publish(new: Path, warehouse: Path) -> Path:
+    """Atomically replace ``warehouse`` with ``new`` (same directory, so ``os.replace`` is atomic)."""
+    stale_wal = warehouse.with_name(warehouse.name + ".wal")
+    stale_wal.unlink(missing_ok=True)  # belonged to the file being replaced
+    os.replace(new, warehouse)
+    return warehouse
+
+
+def _print_where(warehouse: Path) -> None:
+    rel = os.path.relpath(warehouse)
+    print(
+        f"\nWarehouse: {warehouse}\n"
+        "Query it:\n"
+        f'  duckdb {rel} -c "select count(*) from fct_province_years"\n'
+        f"  python -c \"import duckdb; print(duckdb.connect('{rel}', read_only=True)"
+        ".sql('select * from fct_county_years limit 5'))\"\n"
+        "Tables: dim_provinces, dim_prefectures, dim_counties, dim_industries, dim_indicators, "
+        "fct_province_years, fct_county_years, fct_county_industry_years, fct_*_indicator_values.",
+        flush=True,
+    )
+
+
+def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, run_checks: bool = True, *,
+          quiet: bool = False, select: str | None = None) -> Path:
+    """Build the warehouse from ``raw_dir`` and publish it over ``warehouse`` if every test passes.
+
+    Parameters
+    ----------
+    raw_dir : Path
+        Directory of the raw CSV files (absolute or relative to the current directory).
+    warehouse : Path
+        Published DuckDB file (replaced atomically on success, untouched on failure).
+    run_checks : bool
+        Run the raw-file validation and the Great Expectations checkpoint (when available).
+    quiet : bool, keyword-only
+        Do not print progress.
+    select : str, optional, keyword-only
+        dbt node selection (``--select``) to build a part of the project only (tests, debugging);
+        default: everything.
+
+    Returns
+    -------
+    Path
+        The published warehouse file.
+
+    Raises
+    ------
+    CliError
+        When validation, a dbt test or model, or a check fails; the message names the failing test or
+        model and the raw file involved.
+
+    Examples
+    --------
+    >>> from analysis.pipeline import build
+    >>> build("data/demo", "warehouse/agglo.duckdb")  # doctest: +SKIP
+    """
+    raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
+    progress = Progress(quiet=quiet)
+    new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
+    publish(new, warehouse)
+    progress(f"published {warehouse}")
+    if not quiet:
+        _print_where(warehouse)
+    return warehouse
+
+
+def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, analysis: bool = True, *,
+        quiet: bool = False) -> Path:
+    """``agglo run``: build -> checks -> analyze (on the new file) -> publish -> report.
+
+    Parameters
+    ----------
+    raw_dir : Path
+        Directory of the raw CSV files.
+    warehouse : Path
+        Published DuckDB file.
+    analysis : bool
+        Run every study spec and write the report (when those modules exist).
+    quiet : bool, keyword-only
+        Do not print progress.
+
+    Returns
+    -------
+    Path
+        The published warehouse file.
+
+    Raises
+    ------
+    CliError
+        When any step before publishing fails (the published file is then unchanged).
+    """
+    raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
+    progress = Progress(quiet=quiet)
+    new = _build_unpublished(raw_dir, warehouse, run_checks=True, progress=progress)
+    try:
+        if analysis and (analyze := _optional("analysis.runner", "analyze")):
+            progress("running the study specs")
+            analyze(warehouse=new)
+    except BaseException:
+        _remove_db(new)
+        raise
+    publish(new, warehouse)
+    progress(f"published {warehouse}")
+    if analysis and (write_report := _optional("analysis.report", "write_report")):
+        progress("writing the report")
+        out = write_report(warehouse=warehouse)
+        progress(f"report: {out}")
+    if not quiet:
+        _print_where(warehouse)
+    return warehouse
