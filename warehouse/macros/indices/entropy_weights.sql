@@ -27,7 +27,7 @@ from (
         {{ indicator }},
         {{ dimension }},
         count(*) as n_obs,
-        -1.0 / nullif(ln(count(*)), 0) * sum(case when p > 0 then p * ln(p) else 0 end) as entropy
+        (0 - sum(case when p > 0 then p * ln(p) else 0 end)) / nullif(ln(count(*)), 0) as entropy
     from (
         select
             {{ agglo_cols_prefix(partition_by) }}
