@@ -12,7 +12,7 @@ code changes, CIC divisions, indicator catalog) so that codes and units always m
 
 Determinism: one :class:`numpy.random.Generator` seeded once, draws in a fixed order, values rounded
 to a fixed number of decimals per unit *before* anything is derived from them, rows sorted by key,
-``\\n`` line endings. Two runs with the same seed give byte-identical files.
+Unix line endings. Two runs with the same seed give byte-identical files.
 
 Examples
 --------
@@ -401,7 +401,7 @@ _AMI_SHAPE: dict[str, tuple[float | None, float, float, float]] = {
     "debt_asset_ratio_pct": (58.0, 3.5, 1.0, -0.2),
     "total_asset_contribution_pct": (12.0, 2.2, 0.6, 0.0),
     "mfg_employment_persons": (None, 0.15, 0.03, 0.02),
-    "mfg_avg_wage_yuan": (np.log(13000.0), 0.08, 0.02, np.log(90000.0 / 13000.0) / 18.0),
+    "mfg_avg_wage_yuan": (np.log(34000.0), 0.08, 0.02, np.log(90000.0 / 13000.0) / 18.0),
     "rd_high_edu_share_pct": (30.0, 5.5, 1.5, 0.6),
     "rd_personnel_share_pct": (2.5, 0.8, 0.2, 0.10),
     "wastewater_compliance_pct": (86.0, 2.4, 0.7, 0.3),
@@ -443,10 +443,10 @@ def _controls(
     dev = np.log(par[:, 5])
     dev = (dev - dev.mean()) / dev.std()
 
-    z = 1.2 * np.log(gdp) + 0.8 * dev[:, None] + rng.normal(0, 0.4, (n, 1)) + _ar1(rng, (n, t), 0.7, 0.1)
-    z = z - 1.0 * tibet[:, None]
-    v["fdi_10k_usd"] = _rnd(_shift_log_mean(z, 3.0e5), "10k_usd")
-    hcl = (8.4 + 0.9 * dev[:, None] + 0.09 * (yrs[None, :] - 9) + rng.normal(0, 0.3, (n, 1))
+    z = 1.0 * np.log(gdp) + 0.6 * dev[:, None] + rng.normal(0, 0.4, (n, 1)) + _ar1(rng, (n, t), 0.7, 0.1)
+    z = z - 1.5 * tibet[:, None]
+    v["fdi_10k_usd"] = _rnd(np.clip(_shift_log_mean(z, 2.5e5), 50.0, 4.9e6), "10k_usd")
+    hcl = (9.4 + 0.9 * dev[:, None] + 0.09 * (yrs[None, :] - 9) + rng.normal(0, 0.3, (n, 1))
            + _ar1(rng, (n, t), 0.5, 0.04) - 2.8 * tibet[:, None])
     v["avg_schooling_years"] = _rnd(np.clip(hcl, 3.5, 14.5), "years")
     ratio = (0.11 + 0.05 * (~east) + 0.10 * west + 0.85 * tibet + rng.normal(0, 0.02, n).clip(-0.03, 0.03))
@@ -456,9 +456,9 @@ def _controls(
     inv_ratio = hump[None, :] * np.exp(0.15 * west[:, None] + rng.normal(0, 0.1, (n, 1))
                                        + _ar1(rng, (n, t), 0.7, 0.03))
     v["fixed_asset_investment_100m_yuan"] = _rnd(gdp * inv_ratio, "100m_yuan")
-    s03 = np.clip(40 + 10 * (par[:, 6] - 0.9) + rng.normal(0, 3, n), 25, 58)
-    s03[[codes.index("110000"), codes.index("460000"), codes.index("540000")]] = [30.0, 24.0, 26.0]
-    decline = 4 + 6 * np.clip(dev, 0, None) + rng.uniform(0, 5, n)
+    s03 = np.clip(50 + 10 * (par[:, 6] - 0.9) + rng.normal(0, 3, n), 30, 62)
+    s03[[codes.index("110000"), codes.index("460000"), codes.index("540000")]] = [32.0, 24.0, 26.0]
+    decline = 3 + 4 * np.clip(dev, 0, None) + rng.uniform(0, 4, n)
     strc = s03[:, None] - decline[:, None] * frac[None, :] + _ar1(rng, (n, t), 0.8, 0.6)
     v["secondary_industry_share_pct"] = _rnd(np.clip(strc, 12, 85), "pct")
     post_path = np.log(0.06) - 0.6 * np.sin(np.pi * np.clip(frac * 1.4, 0, 1)) + 1.8 * np.clip(frac - 0.72, 0, None) / 0.28
@@ -566,7 +566,7 @@ def _mechanisms(
     rng: np.random.Generator, codes: Sequence[str], gdp: FloatArray, dev: FloatArray,
     coagglo: FloatArray, mult_m: FloatArray,
 ) -> dict[str, FloatArray]:
-    """uic (planted on coagglo), mi (robot imports), icc."""
+    """Mechanism and moderators: uic (planted on coagglo), mi (robot imports), icc."""
     n, t = gdp.shape
     frac = np.arange(t) / (t - 1)
     size = np.log(gdp.mean(axis=1))
@@ -806,7 +806,7 @@ def _county_manufacturing(
 ) -> list[tuple[str, str, str, float, float, float, float, float]]:
     """County manufacturing intensity and the county x division rows (current codes).
 
-    County intensity ``m = ln(mfg value added / GDP)``:
+    County intensity ``m = ln(mfg output / GDP)``:
     ``m_t = (1 - rho) mu_c + rho m_{t-1} + beta_tfp (ln tfp - mean_c) + beta_op (op - mean_c) + e``.
     Division latent ``y_cd,t = (1 - rho) mu_cd + rho y_cd,t-1 + h_d [beta_tfp (ln tfp - mean_c) +
     beta_op (op - mean_c)] + tau_d,t + e``; division output = county output x softmax_d(y).
@@ -815,15 +815,15 @@ def _county_manufacturing(
     n, t = gdp.shape
     tfp_c = ln_tfp - ln_tfp.mean(axis=1, keepdims=True)
     op_c = op - op.mean(axis=1, keepdims=True)
-    mu = np.log(v["_mfg_share_2011"])
+    va_rate_c = rng.uniform(0.24, 0.32, n)
+    mu = np.log(v["_mfg_share_2011"] / va_rate_c)  # ln(mfg output / GDP)
     m = np.empty((n, t))
     m[:, 0] = mu + rng.normal(0, PLANTED["sd_mfg"], n)
     for ti in range(1, t):
         m[:, ti] = ((1 - PLANTED["rho_mfg"]) * mu + PLANTED["rho_mfg"] * m[:, ti - 1]
                     + PLANTED["beta_mfg_ln_tfp"] * tfp_c[:, ti] + PLANTED["beta_mfg_op"] * op_c[:, ti]
                     + rng.normal(0, PLANTED["sd_mfg"], n))
-    va_rate_c = rng.uniform(0.24, 0.32, n)
-    county_output = gdp * np.exp(m) / va_rate_c[:, None]
+    county_output = gdp * np.exp(m)
     div_codes = [d["industry_code"] for d in divisions]
     high = np.array([d["is_high_tech"].strip().lower() == "true" for d in divisions])
     prevalence = np.array([_DIVISION_WEIGHT[c] for c in div_codes])
@@ -948,7 +948,7 @@ def _indicator_rows(
 
 
 def _old_code_map(ref: Reference) -> dict[str, tuple[str, int]]:
-    """current code -> (2011-vintage code, first year of the current code)."""
+    """Map current code -> (2011-vintage code, first year of the current code)."""
     out: dict[str, tuple[str, int]] = {}
     for r in ref.code_changes:
         old, new = r["old_code"].strip(), r["new_code"].strip()
