@@ -343,7 +343,7 @@ def fig_scatter_fit(
     ax.scatter(d[x], d[y], s=6, alpha=0.55, color=OKABE_ITO[3], edgecolors="none", label="province-year")
     xs = np.linspace(float(d[x].min()), float(d[x].max()), 50)
     ax.plot(xs, line.intercept + line.slope * xs, color=OKABE_ITO[4], lw=1.4,
-            label=f"OLS fit: y = {line.intercept:.2f} + {line.slope:.2f} x")
+            label=f"OLS fit: y = {line.intercept:.2f} {'-' if line.slope < 0 else '+'} {abs(line.slope):.2f} x")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.text(0.99, 0.02, f"n = {line.n}", transform=ax.transAxes, ha="right", va="bottom")
@@ -400,7 +400,10 @@ def fig_group_lines(
     ax.xaxis.get_major_locator().set_params(integer=True)
     if title:
         ax.set_title(title)
-    ax.legend(loc="best")
+    if len(groups) > 3:
+        ax.legend(ncols=2, loc="upper left", bbox_to_anchor=(0, -0.22))
+    else:
+        ax.legend(loc="best")
     return fig
 
 

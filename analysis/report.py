@@ -632,34 +632,25 @@ def _fig_scatter(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]
                  f"{line.slope:.3f} × coagglo (R² = {line.r2:.3f}).")
 
 
-def _gini_source(tables: Mapping[str, list[str]]) -> tuple[str, str, str]:
-    """(mart, industry column, gini column) of the spatial-Gini mart (per industry-year)."""
-    for name, cols in tables.items():
-        schema, table = name.split(".", 1)
-        if schema != "main" or "year" not in cols:
-            continue
-        gini = [c for c in cols if c in ("spatial_gini", "gini", "locational_gini", "gini_concentration")]
-        ind = [c for c in cols if c in ("sector_code", "industry_code")]
-        if gini and ind and "province_code" not in cols:
-            return table, ind[0], gini[0]
-    raise ReportError("no concentration mart with a spatial Gini per industry-year (columns year, "
-                      "sector_code or industry_code, spatial_gini) in the warehouse")
+GINI_MART = "fct_industry_concentration"
 
 
 def _fig_gini(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> tuple[Any, str]:
     from analysis.figures import fig_band
 
-    table, ind, gini = _gini_source(tables)
+    _need(tables, GINI_MART, ["level", "industry_code", "year", "locational_gini"])
     d = _df(con, f"""
         select year,
-               avg("{gini}") filter (where "{ind}" = 'C') as mfg,
-               quantile_cont("{gini}", 0.25) as q25, median("{gini}") as q50, quantile_cont("{gini}", 0.75) as q75,
-               count(*) as n
-        from main.{table} group by year order by year""")
-    line, label = ("mfg", "Manufacturing (section C)") if d["mfg"].notna().any() else ("q50", "Median industry")
-    fig = fig_band(d, line=line, line_label=label, low="q25", high="q75", band_label="Interquartile range, all industries",
-                   ylabel="Spatial Gini coefficient (0–1)")
-    return fig, f"Mart {table}, column {gini}, by {ind} and year (across provinces)."
+               max(locational_gini) filter (where industry_code = 'C') as mfg,
+               quantile_cont(locational_gini, 0.25) as q25, quantile_cont(locational_gini, 0.75) as q75,
+               count(locational_gini) as n
+        from main.{GINI_MART} where level = 'province' group by year order by year""")
+    if d.empty or d["mfg"].isna().all():
+        raise ReportError(f"mart {GINI_MART} has no province-level locational_gini for sector C")
+    fig = fig_band(d, line="mfg", line_label="Manufacturing (section C)", low="q25", high="q75",
+                   band_label="Interquartile range over the 19 sections", ylabel="Locational Gini coefficient (0–1)")
+    return fig, (f"Mart {GINI_MART}, column locational_gini (Krugman 1991), level = province: the spatial "
+                 f"Gini of each GB/T 4754 section's employment across provinces, by year.")
 
 
 def _fig_lq_regions(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> tuple[Any, str]:
@@ -673,39 +664,30 @@ def _fig_lq_regions(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[st
     order = [r for r in ("East", "Central", "West") if r in set(d["region"])]
     fig = fig_group_lines(d, group="region", value="lq", order=order or None, reference=1.0,
                           reference_label="LQ = 1 (national share)",
-                          ylabel="Manufacturing location quotient (mean over provinces)")
+                          ylabel="Manufacturing LQ (mean of provinces)")
     return fig, "Unweighted mean of magglo over the provinces of each region of paper 004 (Tibet excluded)."
 
 
+SICHUAN_MART = "fct_sichuan_region_agglomeration"
+SICHUAN_REGIONS = ("chengdu_plain", "south", "northeast", "panxi", "northwest")
+SICHUAN_SUMMARY_ROWS = ("county_mean", "county_sd")
+
+
 def _sichuan_regions(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> pd.DataFrame:
-    _need(tables, "fct_sichuan_region_agglomeration", ["sichuan_region", "year"])
-    return _df(con, "select * from main.fct_sichuan_region_agglomeration order by sichuan_region, year")
-
-
-SICHUAN_REGION_LABELS = {
-    "chengdu_plain": "Chengdu Plain", "south": "South Sichuan", "northeast": "Northeast Sichuan",
-    "panxi": "Panxi", "northwest": "Northwest Sichuan",
-}
-
-
-def _region_value_column(cols: Sequence[str]) -> str:
-    for c in ("mfg_lq", "lq", "agglomeration_degree", "mfg_lq_region"):
-        if c in cols:
-            return c
-    raise ReportError(f"mart fct_sichuan_region_agglomeration has no LQ column (have {list(cols)})")
+    _need(tables, SICHUAN_MART, ["row_code", "row_label_en", "year", "mfg_lq"])
+    return _df(con, f"select row_code, row_label_en, year, mfg_lq from main.{SICHUAN_MART} order by row_code, year")
 
 
 def _fig_sichuan(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> tuple[Any, str]:
     from analysis.figures import fig_group_lines
 
     d = _sichuan_regions(con, tables)
-    col = _region_value_column(list(d.columns))
-    d = d.assign(region=d["sichuan_region"].map(SICHUAN_REGION_LABELS).fillna(d["sichuan_region"]))
-    order = [v for v in SICHUAN_REGION_LABELS.values() if v in set(d["region"])]
-    fig = fig_group_lines(d, group="region", value=col, order=order, reference=1.0,
-                          reference_label="LQ = 1 (Sichuan share)",
-                          ylabel="Manufacturing location quotient (ratio)")
-    return fig, f"Column {col} of the five economic regions (paper 000 table 2)."
+    d = d[d["row_code"].isin(SICHUAN_REGIONS)]
+    labels = d.drop_duplicates("row_code").set_index("row_code")["row_label_en"]
+    order = [str(labels[c]) for c in SICHUAN_REGIONS if c in labels.index]
+    fig = fig_group_lines(d, group="row_label_en", value="mfg_lq", order=order, reference=1.0,
+                          reference_label="LQ = 1 (Sichuan share)", ylabel="Manufacturing location quotient (ratio)")
+    return fig, "Column mfg_lq of the five economic regions (paper 000 table 2)."
 
 
 def _fig_moran(warehouse: Path) -> Callable[[duckdb.DuckDBPyConnection, Mapping[str, list[str]]], tuple[Any, str]]:
@@ -730,27 +712,13 @@ def _fig_moran(warehouse: Path) -> Callable[[duckdb.DuckDBPyConnection, Mapping[
     return build
 
 
-def _ami_weights(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> pd.DataFrame:
-    _need(tables, "fct_ami_weights", ["indicator_code"])
-    return _df(con, "select * from main.fct_ami_weights")
-
-
 def _fig_weights(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> tuple[Any, str]:
     from analysis.figures import fig_weights_bar
 
-    d = _ami_weights(con, tables)
-    wcol = _first_col(d, ("overall_weight", "weight"), "fct_ami_weights", "overall weight")
-    dim = _first_col(d, ("dimension", "dimension_code"), "fct_ami_weights", "dimension")
-    d = d.sort_values([dim, "indicator_code"], kind="mergesort")
-    fig = fig_weights_bar(d, label="indicator_code", group=dim, weight=wcol)
-    return fig, f"Overall entropy weights ({wcol}) of the indicators of ami, coloured by dimension."
-
-
-def _first_col(d: pd.DataFrame, names: Sequence[str], table: str, what: str) -> str:
-    for n in names:
-        if n in d.columns:
-            return n
-    raise ReportError(f"mart {table} has no {what} column (tried {list(names)}; have {list(d.columns)})")
+    d = _ami_weights_latest(con, tables)
+    d = d.assign(dim_label=d["dimension"].map(AMI_DIMENSIONS).fillna(d["dimension"]))
+    fig = fig_weights_bar(d, label="indicator_code", group="dim_label", weight="overall_weight")
+    return fig, "Overall entropy weights (overall_weight) of the 21 indicators of ami, coloured by dimension."
 
 
 def _fig_map_provinces(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> tuple[Any, str]:
@@ -768,20 +736,28 @@ def _fig_map_provinces(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list
                  f"to a grid; {int(lay['moved'].sum())} tiles moved to the nearest free cell. Labels: ISO 3166-2:CN.")
 
 
+def _county_values(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]], col: str) -> tuple[pd.DataFrame, str]:
+    """``county_code, year, col`` from fct_county_years (contract) or, before the join, fct_gem_in_scores."""
+    for table in ("fct_county_years", "fct_gem_in_scores"):
+        if col in tables.get(f"main.{table}", []):
+            return _df(con, f'select county_code, year, "{col}" from main.{table} where "{col}" is not null'), table
+    raise ReportError(f"no county mart has a column {col} (fct_county_years, fct_gem_in_scores)")
+
+
 def _fig_map_counties(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> tuple[Any, str]:
     from analysis.figures import fig_tile_map, tile_grid_layout
 
     _need(tables, "dim_counties", ["county_code", "centroid_lat", "centroid_lon", "seat_lat", "seat_lon"])
     dim = _df(con, """select county_code, coalesce(centroid_lat, seat_lat) as lat,
                              coalesce(centroid_lon, seat_lon) as lon from main.dim_counties""")
-    _need(tables, "fct_county_years", ["county_code", "year", "gem_in"])
-    d = _df(con, "select county_code, year, gem_in from main.fct_county_years where gem_in is not null")
+    d, table = _county_values(con, tables, "gem_in")
     year = int(d["year"].max())
     v = d[d["year"] == year].set_index("county_code")["gem_in"]
     lay = tile_grid_layout(dim.dropna(subset=["lat", "lon"]), code="county_code", lon="lon", lat="lat")
     fig = fig_tile_map(lay, v, colorbar_label=f"GEM-IN cluster score, {year} (10–1000)")
-    return fig, (f"One tile per Sichuan county-level unit ({len(lay)}), placed by its centroid (seat where no "
-                 f"centroid) quantised to a grid; {int(lay['moved'].sum())} moved to the nearest free cell.")
+    return fig, (f"gem_in from {table}. One tile per Sichuan county-level unit ({len(lay)}), placed by its "
+                 f"centroid (seat where no centroid) quantised to a grid; {int(lay['moved'].sum())} moved to the "
+                 f"nearest free cell.")
 
 
 def figure_plans(warehouse: Path) -> list[FigurePlan]:
@@ -795,7 +771,7 @@ def figure_plans(warehouse: Path) -> list[FigurePlan]:
                    "mart fct_province_years (coagglo, ami)", _fig_scatter),
         FigurePlan("fig-p003-fig2-spatial-gini", "p003_fig2_spatial_gini",
                    "Paper 003, fig. 2: spatial Gini coefficient of industry by year",
-                   "the concentration mart (spatial Gini per industry-year)", _fig_gini),
+                   f"mart {GINI_MART} (locational_gini, province level)", _fig_gini),
         FigurePlan("fig-p004-fig1-mfg-lq-regions", "p004_fig1_mfg_lq_regions",
                    "Paper 004, fig. 1: manufacturing location quotient by region",
                    "mart fct_province_years (magglo, region_p004)", _fig_lq_regions),
@@ -816,37 +792,46 @@ def figure_plans(warehouse: Path) -> list[FigurePlan]:
 
 
 # ============================================================================================ mart tables
-def _where_cols(d: pd.DataFrame, candidates: Sequence[str]) -> list[str]:
-    return [c for c in candidates if c in d.columns]
+AMI_DIMENSIONS = {"amt": "Technology (amt)", "amm": "Management (amm)", "amw": "Workforce (amw)",
+                  "gam": "Green (gam)", "ame": "Efficiency (ame)"}
+
+
+def _ami_weights_latest(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> pd.DataFrame:
+    """The pooled weights (weight_year null) or, with per-year normalisation, the latest year's."""
+    _need(tables, "fct_ami_weights", ["weight_year", "indicator_code", "dimension", "direction",
+                                      "overall_weight", "within_dimension_weight"])
+    d = _df(con, """select * from main.fct_ami_weights
+                    where weight_year is not distinct from (
+                        select case when count(*) filter (where weight_year is null) > 0 then null
+                                    else max(weight_year) end from main.fct_ami_weights)""")
+    rank = {k: i for i, k in enumerate(AMI_DIMENSIONS)}
+    return d.assign(_r=d["dimension"].map(rank).fillna(len(rank))).sort_values(
+        ["_r", "indicator_code"], kind="mergesort").drop(columns="_r").reset_index(drop=True)
 
 
 def ami_weights_table(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> ReportTable:
     """Paper 001 table 2: entropy weights of the advanced-manufacturing indicators (fct_ami_weights)."""
-    d = _ami_weights(con, tables)
-    overall = _first_col(d, ("overall_weight", "weight"), "fct_ami_weights", "overall weight")
-    within = _first_col(d, ("dimension_weight", "within_dimension_weight", "individual_weight"),
-                        "fct_ami_weights", "within-dimension weight")
-    dim = _first_col(d, ("dimension", "dimension_code"), "fct_ami_weights", "dimension")
-    keys = _where_cols(d, ("indicator_code", "normalisation", "normalization", "year"))
-    name = next((c for c in ("indicator_name_en", "name_en", "indicator_name") if c in d.columns), None)
-    direction = next((c for c in ("direction", "attribute") if c in d.columns), None)
-    d = d.sort_values([dim, "indicator_code"], kind="mergesort")
+    d = _ami_weights_latest(con, tables)
+    name = "indicator_name_en" if "indicator_name_en" in d.columns else None
     rows = []
     for r in d.to_dict("records"):
-        where = {k: r[k] for k in keys}
+        where = {"weight_year": r["weight_year"], "indicator_code": r["indicator_code"]}
         label = f"{r[name]} ({r['indicator_code']})" if name else str(r["indicator_code"])
+        sign = {1: "+", -1: "−"}.get(int(r["direction"]), str(r["direction"])) if not pd.isna(r["direction"]) else ""
         cells = (
-            Cell(str(r[dim])),
-            Cell(str(r[direction]) if direction else ""),
-            _num(r[overall], _key("main.fct_ami_weights", where, overall)),
-            _num(r[within], _key("main.fct_ami_weights", where, within)),
+            Cell(AMI_DIMENSIONS.get(str(r["dimension"]), str(r["dimension"]))),
+            Cell(sign),
+            _num(r["overall_weight"], _key("main.fct_ami_weights", where, "overall_weight")),
+            _num(r["within_dimension_weight"], _key("main.fct_ami_weights", where, "within_dimension_weight")),
         )
         rows.append(Row(label, cells, "value"))
+    wy = d["weight_year"].dropna()
+    basis = "pooled over all years" if wy.empty else f"normalised within {int(wy.iloc[0])}"
     return ReportTable(
         id="p001_table2", paper="001", title="Evaluation indicator system for advanced manufacturing: entropy weights",
         columns=("Dimension", "Direction", "Overall weight", "Within-dimension weight"), rows=tuple(rows),
         source="mart fct_ami_weights", stub_header="Indicator",
-        notes=("Entropy weights (paper 001 eq. 11-17): overall weights sum to 1 over all indicators, "
+        notes=(f"Entropy weights (paper 001 eq. 11-17), {basis}: overall weights sum to 1 over all indicators, "
                "within-dimension weights sum to 1 within each dimension.",),
     )
 
@@ -854,40 +839,33 @@ def ami_weights_table(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[
 def sichuan_regions_table(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> ReportTable:
     """Paper 000 table 2: manufacturing LQ of Sichuan's five regions by year, with county mean and SD."""
     d = _sichuan_regions(con, tables)
-    col = _region_value_column(list(d.columns))
     years = sorted(int(y) for y in d["year"].unique())
-    order = [k for k in SICHUAN_REGION_LABELS if k in set(d["sichuan_region"])]
-    order += sorted(set(d["sichuan_region"]) - set(order))
-    by = {(r["sichuan_region"], int(r["year"])): r for r in d.to_dict("records")}
+    codes = list(dict.fromkeys(d["row_code"]))
+    order = [c for c in (*SICHUAN_REGIONS, *SICHUAN_SUMMARY_ROWS) if c in codes]
+    order += [c for c in codes if c not in order]
+    by = {(r["row_code"], int(r["year"])): r for r in d.to_dict("records")}
+    labels = d.drop_duplicates("row_code").set_index("row_code")["row_label_en"]
     rows = []
-    for reg in order:
+    for code in order:
         cells = tuple(
-            _num(by[(reg, y)][col], _key("main.fct_sichuan_region_agglomeration", {"sichuan_region": reg, "year": y}, col))
-            if (reg, y) in by else Cell("")
+            _num(by[(code, y)]["mfg_lq"], _key(f"main.{SICHUAN_MART}", {"row_code": code, "year": y}, "mfg_lq"))
+            if (code, y) in by else Cell("")
             for y in years
         )
-        rows.append(Row(SICHUAN_REGION_LABELS.get(reg, str(reg)), cells, "value"))
-    for stat_col, label in (("county_mean_lq", "Mean over counties"), ("county_sd_lq", "Standard deviation over counties"),
-                            ("mean_county_lq", "Mean over counties"), ("sd_county_lq", "Standard deviation over counties")):
-        if stat_col not in d.columns:
-            continue
-        cells = []
-        for y in years:
-            r = next((by[(reg, y)] for reg in order if (reg, y) in by), None)
-            cells.append(Cell("") if r is None else _num(
-                r[stat_col], _key("main.fct_sichuan_region_agglomeration", {"sichuan_region": r["sichuan_region"], "year": y}, stat_col)))
-        rows.append(Row(label, tuple(cells), "stat"))
+        rows.append(Row(str(labels[code]), cells, "stat" if code in SICHUAN_SUMMARY_ROWS else "value"))
     return ReportTable(
         id="p000_table2", paper="000",
         title="Agglomeration degree of the manufacturing industry in Sichuan's five major regions",
-        columns=tuple(str(y) for y in years), rows=tuple(rows), source="mart fct_sichuan_region_agglomeration",
-        stub_header="Region", notes=(f"Manufacturing location quotient ({col}) of each region relative to Sichuan.",),
+        columns=tuple(str(y) for y in years), rows=tuple(rows), source=f"mart {SICHUAN_MART}",
+        stub_header="Region",
+        notes=("Manufacturing location quotient (mfg_lq) of each region; mean and standard deviation of the "
+               "county LQs.",),
     )
 
 
 MART_TABLES: dict[str, Callable[[duckdb.DuckDBPyConnection, Mapping[str, list[str]]], ReportTable]] = {
     "fct_ami_weights": ami_weights_table,
-    "fct_sichuan_region_agglomeration": sichuan_regions_table,
+    SICHUAN_MART: sichuan_regions_table,
 }
 
 

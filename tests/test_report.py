@@ -73,21 +73,23 @@ def build_mini_warehouse(path: Path, raw_dir: Path, seed: int = 3) -> None:
                          "seat_lat": rng.uniform(26, 34, len(counties)), "seat_lon": rng.uniform(97, 108, len(counties))})
     dimc.loc[0, "centroid_lat"] = None  # falls back to the seat
     cy = pd.DataFrame([{"county_code": c, "year": y, "gem_in": rng.uniform(10, 1000)} for c in counties for y in years])
-    regions = ["chengdu_plain", "south", "northeast", "panxi", "northwest"]
-    sra = pd.DataFrame([{"sichuan_region": r, "year": y, "mfg_lq": rng.uniform(0.8, 1.8),
-                         "county_mean_lq": 1.0 + 0.01 * (y - 2015), "county_sd_lq": 0.1 + 0.001 * (y - 2015)}
+    regions = ["chengdu_plain", "south", "northeast", "panxi", "northwest", "county_mean", "county_sd"]
+    sra = pd.DataFrame([{"row_code": r, "row_label_en": r.replace("_", " ").title(), "year": y,
+                         "mfg_lq": rng.uniform(0.8, 1.8), "n_counties": 10}
                         for r in regions for y in years])
-    weights = pd.DataFrame({"indicator_code": [f"ind{i:02d}" for i in range(6)],
-                            "dimension": ["amt", "amt", "amm", "amm", "gam", "gam"],
-                            "direction": ["+", "+", "-", "+", "+", "+"]})
+    weights = pd.DataFrame({"weight_year": [None] * 6, "indicator_code": [f"ind{i:02d}" for i in range(6)],
+                            "indicator_name_en": [f"Indicator {i}" for i in range(6)],
+                            "dimension": ["amm", "amt", "amm", "amt", "gam", "gam"],
+                            "direction": [1, 1, -1, 1, 1, 1]})
+    weights["weight_year"] = weights["weight_year"].astype("Int64")
     ow = rng.uniform(0.05, 0.3, 6)
     weights["overall_weight"] = ow / ow.sum()
-    weights["dimension_weight"] = weights.groupby("dimension")["overall_weight"].transform(lambda s: s / s.sum())
+    weights["within_dimension_weight"] = weights.groupby("dimension")["overall_weight"].transform(lambda s: s / s.sum())
     weights.loc[5, "overall_weight"] = 0.00042  # a small number: shown in scientific notation
-    gini = pd.DataFrame([{"sector_code": s, "year": y, "spatial_gini": rng.uniform(0.2, 0.6)}
+    gini = pd.DataFrame([{"level": "province", "industry_code": s, "year": y, "locational_gini": rng.uniform(0.2, 0.6)}
                          for s in "ABCDE" for y in years])
-    sw = pd.DataFrame([{"matrix": "economic_geographic", "from_code": a, "to_code": b, "w": rng.uniform(0.1, 1)}
-                       for a in PROVINCES for b in PROVINCES if a != b])
+    sw = pd.DataFrame([{"matrix_name": "economic_geographic", "level": "province", "i": a, "j": b,
+                        "w": rng.uniform(0.1, 1)} for a in PROVINCES for b in PROVINCES if a != b])
     for name, df in {"dim_provinces": dimp, "fct_province_years": py, "dim_counties": dimc,
                      "fct_county_years": cy, "fct_sichuan_region_agglomeration": sra, "fct_ami_weights": weights,
                      "fct_industry_concentration": gini, "fct_spatial_weights": sw}.items():
@@ -175,7 +177,7 @@ def test_every_table_number_equals_the_warehouse(mini_report):
         con.close()
     assert res.problems == []
     # 3 models x 2 terms x (coef + se) + 3 effects x 2 + 3 N + 3 entities + 3 R2 + hausman (value, p)
-    # + weights 6 x 2 + Sichuan 5 regions x 7 years + mean and SD x 7 years
+    # + weights 6 x 2 + Sichuan (5 regions + mean + SD) x 7 years
     assert res.n_cells == 12 + 6 + 3 + 3 + 3 + 2 + 12 + 35 + 14
 
 
@@ -266,3 +268,14 @@ def test_format_number_rules():
 def test_missing_warehouse_is_a_clear_error(tmp_path):
     with pytest.raises(R.ReportError, match="does not exist.*agglo build"):
         R.write_report(tmp_path / "nope.duckdb", tmp_path / "out")
+
+
+def test_weights_table_in_dimension_order_with_direction(mini_report):
+    _, _, html = mini_report
+    soup = BeautifulSoup(html, "html.parser")
+    rows = soup.select("#tab-p001_table2 tbody tr")
+    labels = [r.th.get_text() for r in rows]
+    # dimensions in paper order amt, amm, ..., gam; indicators by code within a dimension
+    assert labels == [f"Indicator {i} (ind0{i})" for i in (1, 3, 0, 2, 4, 5)]
+    signs = [r.select("td")[1].get_text() for r in rows]
+    assert signs == ["+", "+", "+", "−", "+", "+"]
