@@ -46,6 +46,8 @@ from scipy import stats as st
 from analysis.estimators import FitContext, SpecError, register
 from analysis.estimators.panel import (
     Design,
+    FEArrays,
+    absorb,
     LinearFit,
     _codes,
     _collinear_columns,
@@ -259,6 +261,13 @@ def _prepare(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> _
                                                     "endog": endog, "instruments": inst})
     fa = fe_arrays(design.arr("y"), design.arr("x"), design.entity, design.time, effects,
                    extra={"endog": design.arr("endog"), "instruments": design.arr("instruments")})
+    fa.check_rank(design.names("x"), where)
+    if effects:
+        endo_w, _ = absorb(np.hstack([design.arr("endog"), design.arr("instruments")]), design.entity,
+                           design.time, effects)
+        FEArrays(y=fa.y, x=fa.x, y_within=fa.y_within, n_absorbed=fa.n_absorbed,
+                 x_within=np.hstack([endo_w, fa.x_within])).check_rank(
+                     [*design.names("endog"), *design.names("instruments"), *design.names("x")], where)
     ctype, clusters, by = cov_options(model, design)
     nn = not_nested_absorbed(effects, by, design.entity, design.time, fa.n_absorbed)
     return _IVData(design=design, y=fa.y, endog=fa.extra["endog"], exog=fa.x,

@@ -147,6 +147,7 @@ def fit_mediation(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext)
     ctype, clusters, by = cov_options(model, design)
     nn = not_nested_absorbed(effects, by, design.entity, design.time, fa.n_absorbed)
     names = [treat, med, *xterms, "const"]
+    fa.check_rank(names, where)
     fit = linear_fit(fa.y, fa.x, cov_type=ctype, clusters=clusters, n_absorbed=fa.n_absorbed,
                      n_absorbed_not_nested=nn, names=names, where=where)
     paths = mediation_paths(y, t, m, x, design.entity, design.time, effects)

@@ -152,12 +152,12 @@ def absorb(a: np.ndarray, entity: np.ndarray, time: np.ndarray,
     rows = np.nonzero(time > 0)[0]
     dummies[rows, time[rows] - 1] = 1.0
     dd = group_demean(dummies, entity, n_e)
-    q, r = np.linalg.qr(dd)
-    diag = np.abs(np.diag(r))
-    keep = diag > 1e-10 * max(diag.max(initial=0.0), 1.0)
-    q = q[:, keep]
+    # project out span(dd) through its small Gram matrix (eigendecomposition handles rank loss)
+    lam, vec = np.linalg.eigh(dd.T @ dd)
+    keep = lam > 1e-10 * max(float(lam.max(initial=0.0)), 1.0)
+    proj = (vec[:, keep] / lam[keep]) @ vec[:, keep].T
     a2 = ad.reshape(len(ad), -1)
-    out = a2 - q @ (q.T @ a2)
+    out = a2 - dd @ (proj @ (dd.T @ a2))
     return out.reshape(a.shape), n_e + int(keep.sum())
 
 
@@ -291,6 +291,24 @@ class FEArrays:
     y_within: np.ndarray
     n_absorbed: int
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    x_within: np.ndarray | None = None
+
+    def check_rank(self, names: Sequence[str], where: str) -> None:
+        """Fail naming the regressors that are collinear or absorbed by the fixed effects.
+
+        Checked on the within-transformed regressors (before the grand means are added back), so a
+        variable constant within entities is reported by name rather than as the constant.
+        """
+        n, k = self.x.shape
+        if n - k - self.n_absorbed <= 0:
+            raise SpecError(f"{where}: too few observations: N = {n} for {k} coefficients and "
+                            f"{self.n_absorbed} fixed effects")
+        xw = self.x_within if self.x_within is not None else self.x
+        xn = list(names)[: xw.shape[1]]
+        if xw.shape[1] and np.linalg.matrix_rank(xw) < xw.shape[1]:
+            bad = _collinear_columns(xw, xn)
+            raise SpecError(f"{where}: singular design: {', '.join(repr(b) for b in bad)} collinear "
+                            "with the other regressors or absorbed by the fixed effects")
 
 
 def fe_arrays(y: np.ndarray, x: np.ndarray, entity: np.ndarray, time: np.ndarray,
@@ -309,6 +327,7 @@ def fe_arrays(y: np.ndarray, x: np.ndarray, entity: np.ndarray, time: np.ndarray
     stacked = np.hstack(list(blocks.values()))
     transformed, n_abs = absorb(stacked, entity, time, effects)
     y_within = transformed[:, 0].copy()
+    x_within = transformed[:, 1:1 + widths["x"]].copy() if effects else None
     if effects and add_constant:
         transformed = transformed + stacked.mean(axis=0)
     out: dict[str, np.ndarray] = {}
@@ -321,7 +340,7 @@ def fe_arrays(y: np.ndarray, x: np.ndarray, entity: np.ndarray, time: np.ndarray
     if add_constant:
         xx = np.hstack([xx, np.ones((len(yy), 1))])
     n_extra = max(n_abs - 1, 0) if add_constant else n_abs
-    return FEArrays(y=yy, x=xx, y_within=y_within, n_absorbed=n_extra, extra=out)
+    return FEArrays(y=yy, x=xx, y_within=y_within, n_absorbed=n_extra, extra=out, x_within=x_within)
 
 
 def not_nested_absorbed(effects: Sequence[str], cluster_by: str | None, entity: np.ndarray,
@@ -541,6 +560,7 @@ def fit_fe_design(model: Mapping[str, Any], design: Design, *, effects: Sequence
     ctype, clusters, by = cov_options(model, design)
     nn = not_nested_absorbed(effects, by, design.entity, design.time, fa.n_absorbed)
     names = [*xnames, "const"]
+    fa.check_rank(names, where)
     fit = linear_fit(fa.y, fa.x, cov_type=ctype, clusters=clusters, n_absorbed=fa.n_absorbed,
                      n_absorbed_not_nested=nn, names=names, where=where)
     diags: dict[str, TestStat] = {}
