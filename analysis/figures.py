@@ -400,7 +400,7 @@ def fig_group_lines(
     ax.xaxis.get_major_locator().set_params(integer=True)
     if title:
         ax.set_title(title)
-    if len(groups) > 3:
+    if len(groups) + (reference is not None) > 3:
         ax.legend(ncols=2, loc="upper left", bbox_to_anchor=(0, -0.22))
     else:
         ax.legend(loc="best")
@@ -446,15 +446,18 @@ def fig_moran_scatter(
     """
     d = _require(scatter, ["z", "wz"], "fig_moran_scatter")
     i_val = float(d["z"] @ d["wz"] / (d["z"] @ d["z"]))
-    fig, ax = _new_figure(2.8)
+    fig, ax = _new_figure(3.0)
     ax.axhline(0, color="#999999", lw=0.5)
     ax.axvline(0, color="#999999", lw=0.5)
     ax.scatter(d["z"], d["wz"], s=10, color=OKABE_ITO[3], edgecolors="none")
     xs = np.linspace(float(d["z"].min()), float(d["z"].max()), 20)
-    ax.plot(xs, i_val * xs, color=OKABE_ITO[4], lw=1.2, label=f"slope = Moran's I = {i_val:.3f}")
+    # least-squares line of Wz on z: z has mean 0, so its slope is z'Wz / z'z = Moran's I
+    ax.plot(xs, float(d["wz"].mean()) + i_val * xs, color=OKABE_ITO[4], lw=1.2,
+            label=f"least-squares line, slope = Moran's I = {i_val:.3f}")
     ax.set_xlabel(f"{variable}, standardised (z, sd units)")
-    ax.set_ylabel(f"Spatial lag W·z (sd units){f', W = {matrix}' if matrix else ''}")
-    ax.legend(loc="upper left", title=f"n = {len(d)}" + (f", {year}" if year is not None else ""))
+    ax.set_ylabel("Spatial lag W·z (sd units)")
+    title = f"n = {len(d)}" + (f", {year}" if year is not None else "") + (f"; W = {matrix}" if matrix else "")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), title=title)
     for lab, xq, yq in (("HH", 0.98, 0.98), ("LH", 0.02, 0.98), ("LL", 0.02, 0.02), ("HL", 0.98, 0.02)):
         ax.text(xq, yq, lab, transform=ax.transAxes, ha="right" if xq > 0.5 else "left",
                 va="top" if yq > 0.5 else "bottom", color="#666666", fontsize=6.5)
@@ -475,7 +478,7 @@ def fig_weights_bar(
     ax.set_yticks(ys, [str(v) for v in d[label]], fontsize=6)
     ax.set_xlabel(xlabel)
     handles = [matplotlib.patches.Patch(color=colours[g], label=g) for g in groups]
-    ax.legend(handles=handles, loc="lower right", title="Dimension")
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.12), ncols=2, title="Dimension")
     return fig
 
 

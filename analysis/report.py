@@ -250,8 +250,18 @@ def _latest_run(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]])
     return None if runs.empty else {k: (None if pd.isna(v) else v) for k, v in runs.iloc[0].items()}
 
 
-def _synthetic(raw_dir: Path | None, run: Mapping[str, Any] | None) -> tuple[bool, str]:
-    """Whether the data are synthetic, and the evidence (first line of a raw file, results.runs)."""
+SOURCE_MARTS = ("fct_province_indicator_values", "fct_county_indicator_values", "fct_county_industry_years")
+
+
+def _synthetic(
+    con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]], raw_dir: Path | None,
+    run: Mapping[str, Any] | None,
+) -> tuple[bool, str]:
+    """Whether the data are synthetic, and the evidence.
+
+    Synthetic when ANY of: the first line of a raw CSV says SYNTHETIC DEMO DATA; results.runs says
+    ``is_synthetic``; a ``source`` value of the long marts mentions "synthetic".
+    """
     if raw_dir is not None and raw_dir.is_dir():
         for f in sorted(raw_dir.glob("*.csv")):
             with f.open(encoding="utf-8", errors="replace") as fh:
@@ -260,9 +270,12 @@ def _synthetic(raw_dir: Path | None, run: Mapping[str, Any] | None) -> tuple[boo
                 return True, f"first line of {f.name}: {first.strip()[:120]}"
     if run is not None and run.get("is_synthetic"):
         return True, "results.runs.is_synthetic = true"
-    if run is not None and run.get("is_synthetic") is False:
-        return False, "results.runs.is_synthetic = false"
-    return False, "no synthetic-data marker found in the raw files"
+    for table in SOURCE_MARTS:
+        if "source" in tables.get(f"main.{table}", []):
+            hit = con.execute(f"select source from main.{table} where source ilike '%synthetic%' limit 1").fetchone()
+            if hit:
+                return True, f"source column of {table}: {hit[0]!r}"
+    return False, "no synthetic-data marker in the raw files, results.runs or the marts' source columns"
 
 
 def _mart_counts(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> list[dict[str, Any]]:
@@ -311,7 +324,7 @@ def collect_header(
     raw_dir = Path(str(raw)) if raw else None
     if raw_dir is not None and not raw_dir.is_absolute():
         raw_dir = PROJECT_ROOT / raw_dir
-    is_syn, evidence = _synthetic(raw_dir, run)
+    is_syn, evidence = _synthetic(con, tables, raw_dir, run)
     built = dt.datetime.fromtimestamp(warehouse.stat().st_mtime, tz=dt.UTC)
     return Header(
         warehouse=str(warehouse),

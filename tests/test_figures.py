@@ -204,9 +204,17 @@ def test_fig_group_lines_order_and_reference():
 
 def test_fig_moran_scatter_slope_is_moran_i():
     x = pd.Series({"A": 1.0, "B": 2.0, "C": 6.0})
-    fig = F.fig_moran_scatter(F.moran_scatter_data(x, _line_weights()), variable="ami")
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels == [f"slope = Moran's I = {-1.5 / 14:.3f}"]
+    sc = F.moran_scatter_data(x, _line_weights())
+    fig = F.fig_moran_scatter(sc, variable="ami")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [f"least-squares line, slope = Moran's I = {-1.5 / 14:.3f}"]
+    # the line is the OLS fit of Wz on z (hand-worked slope -1.5/14 above)
+    line = F.ols_line(sc["z"], sc["wz"])
+    assert line.slope == pytest.approx(-1.5 / 14, abs=1e-12)
+    (fit,) = [ln for ln in ax.get_lines() if ln.get_label().startswith("least-squares")]
+    xs, ys = fit.get_data()
+    assert np.allclose(ys, line.intercept + line.slope * np.asarray(xs))
 
 
 def test_fig_tile_map_colours_follow_values_and_missing_is_grey():
