@@ -8,9 +8,9 @@ Two layers:
 
 - array cores (``location_quotient``, ``gini_of_ratios``, ``devereux_eg``, ``eg_gamma``, ...) that take
   plain arrays and return floats or arrays;
-- panel functions (``province_sector_lq``, ``ami_scores``, ``county_tfp``, ``spatial_weights``, ...) in
-  :mod:`analysis.indices_panel` that take the cleaned input tables as DataFrames and return frames laid
-  out like the index marts.
+- panel functions (``province_sector_lq``, ``ami_weights_and_scores``, ``county_tfp``,
+  ``spatial_weights``, ...) at the end of this module, which take the cleaned input tables (the
+  ``int_*`` models) as DataFrames and return frames laid out like the index marts.
 
 Definitions follow the model docs (``warehouse/models/marts/indices/_indices__docs.md``).
 """
@@ -22,6 +22,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
@@ -452,3 +453,355 @@ def economic_geographic_matrix(lat: ArrayLike, lon: ArrayLike, mean_gdp: ArrayLi
     with np.errstate(divide="ignore"):
         raw = np.where(d > 0, 1.0 / d, 0.0)
     return row_standardise(raw * (y / y.mean())[None, :])
+
+
+# ==================================================================================================
+# panel functions: the index marts recomputed from the cleaned inputs (pandas, no SQL)
+# ==================================================================================================
+
+AMI_DIMENSIONS = ("amt", "amm", "amw", "gam", "ame")
+GEM_FACTORS = ("gem_g", "gem_e", "gem_m", "gem_in")
+
+
+def _lq_frame(df: pd.DataFrame, region: str, sector: str, value: str) -> pd.Series:
+    """Location quotients of ``value`` by (region, sector, year); totals over the non-null rows."""
+    d = df[df[value].notna()]
+    e_r = d.groupby([region, "year"])[value].transform("sum")
+    e_s = d.groupby([sector, "year"])[value].transform("sum")
+    e = d.groupby("year")[value].transform("sum")
+    return pd.Series(location_quotient(d[value], e_r, e_s, e), index=d.index)
+
+
+def province_sector_lq(employment: pd.DataFrame) -> pd.DataFrame:
+    """``fct_province_sector_location_quotients`` from ``int_province_sector_employments_cleaned``."""
+    d = employment[employment["employment_10k"].notna()].copy()
+    d["location_quotient"] = _lq_frame(d, "province_code", "sector_code", "employment_10k")
+    return d[["province_code", "year", "sector_code", "location_quotient"]]
+
+
+def prefecture_sector_lq(employment: pd.DataFrame) -> pd.DataFrame:
+    """``fct_prefecture_sector_location_quotients`` from the prefecture employment."""
+    d = employment[employment["employment_10k"].notna()].copy()
+    d["location_quotient"] = _lq_frame(d, "prefecture_code", "sector_code", "employment_10k")
+    return d[["prefecture_code", "year", "sector_code", "location_quotient"]]
+
+
+def county_industry_lq(industries: pd.DataFrame) -> pd.DataFrame:
+    """``fct_county_industry_location_quotients`` (output and employment LQs within Sichuan)."""
+    d = industries.copy()
+    d["lq_output"] = _lq_frame(d, "county_code", "industry_code", "output_value_10k_yuan")
+    d["lq_employment"] = _lq_frame(d, "county_code", "industry_code", "employment_persons")
+    return d[["county_code", "year", "industry_code", "lq_output", "lq_employment"]]
+
+
+def _group_employment(employment: pd.DataFrame, sectors: pd.DataFrame, region: str) -> pd.DataFrame:
+    """Manufacturing and productive-service employment by region-year (null unless complete)."""
+    d = employment[employment["employment_10k"].notna()].merge(
+        sectors[["sector_code", "is_manufacturing", "is_productive_service"]], on="sector_code")
+    n_mfg = int(sectors["is_manufacturing"].sum())
+    n_ps = int(sectors["is_productive_service"].sum())
+    rows = []
+    for key, g in d.groupby([region, "year"]):
+        mfg = g[g["is_manufacturing"]]
+        ps = g[g["is_productive_service"]]
+        rows.append({region: key[0], "year": key[1],
+                     "mfg": mfg["employment_10k"].sum() if len(mfg) == n_mfg else np.nan,
+                     "ps": ps["employment_10k"].sum() if len(ps) == n_ps else np.nan,
+                     "total": g["employment_10k"].sum()})
+    return pd.DataFrame(rows)
+
+
+def province_group_indices(employment: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
+    """Magglo, PSagglo (group LQs) and coagglo (paper 001 eq. 18-20) by province-year."""
+    g = _group_employment(employment, sectors, "province_code")
+    for col, out in (("mfg", "magglo"), ("ps", "psagglo")):
+        ok = g[col].notna()
+        num = g[col].where(ok).groupby(g["year"]).transform("sum")
+        den = g["total"].where(ok).groupby(g["year"]).transform("sum")
+        g[out] = location_quotient(g[col], g["total"], num, den)
+    g["coagglo"] = coagglomeration(g["magglo"], g["psagglo"])
+    return g[["province_code", "year", "magglo", "psagglo", "coagglo"]]
+
+
+def industry_pair_eg(employment: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
+    """``fct_industry_pair_coagglomeration``: Devereux EG of every section pair (and C vs PS) per year."""
+    d = employment[employment["employment_10k"].notna()]
+    groups = _group_employment(employment, sectors, "province_code")
+    rows = []
+    for year, gy in d.groupby("year"):
+        wide = gy.pivot(index="province_code", columns="sector_code", values="employment_10k")
+        codes = sorted(wide.columns)
+        for a_i, a in enumerate(codes):
+            for b in codes[a_i + 1:]:
+                both = wide[[a, b]].dropna()
+                r = devereux_eg(both[a], both[b])
+                rows.append({"year": year, "sector_code_i": a, "sector_code_j": b, **r})
+        gg = groups[groups["year"] == year].dropna(subset=["mfg", "ps"])
+        r = devereux_eg(gg["mfg"], gg["ps"])
+        rows.append({"year": year, "sector_code_i": "C", "sector_code_j": "PS", **r})
+    return pd.DataFrame(rows)
+
+
+def province_eg(prefecture_employment: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
+    """``fct_province_eg_coagglomeration``: EG of C vs productive services over each province's prefectures."""
+    d = prefecture_employment.copy()
+    d["unit"] = d["province_code"] + "|" + d["prefecture_code"]
+    g = _group_employment(d, sectors, "unit")
+    g[["province_code", "prefecture_code"]] = g["unit"].str.split("|", expand=True)
+    g = g[g["ps"].notna()]
+    rows = []
+    for (prov, year), gp in g.groupby(["province_code", "year"]):
+        r = devereux_eg(gp["mfg"], gp["ps"])
+        rows.append({"province_code": prov, "year": year, "eg": r["eg"], "h_mfg": r["h_i"],
+                     "h_ps": r["h_j"], "h_joint": r["h_ij"], "w_mfg": r["w_i"], "n_prefectures": r["n"]})
+    return pd.DataFrame(rows)
+
+
+def region_industry_values(employment: pd.DataFrame, industries: pd.DataFrame) -> pd.DataFrame:
+    """The long region x industry values the concentration/specialisation indices use."""
+    p = employment[employment["employment_10k"].notna()].rename(
+        columns={"province_code": "region_code", "sector_code": "industry_code", "employment_10k": "value"})
+    c = industries[industries["output_value_10k_yuan"].notna()].rename(
+        columns={"county_code": "region_code", "output_value_10k_yuan": "value"})
+    return pd.concat([p.assign(level="province")[["level", "region_code", "year", "industry_code", "value"]],
+                      c.assign(level="county")[["level", "region_code", "year", "industry_code", "value"]]],
+                     ignore_index=True)
+
+
+def _krugman_all(values: pd.DataFrame, unit: str, item: str) -> pd.DataFrame:
+    rows = []
+    for (level, year), g in values.groupby(["level", "year"]):
+        wide = g.pivot(index=unit, columns=item, values="value").fillna(0.0)
+        mats = wide.to_numpy(float)
+        for k, u in enumerate(wide.index):
+            others = [mats[o] for o in range(len(mats)) if o != k]
+            rows.append({"level": level, "year": year, unit: u, "krugman": krugman(mats[k], others)})
+    return pd.DataFrame(rows)
+
+
+def industry_concentration(values: pd.DataFrame) -> pd.DataFrame:
+    """``fct_industry_concentration`` from :func:`region_industry_values`."""
+    v = values.copy()
+    v["region_total"] = v.groupby(["level", "region_code", "year"])["value"].transform("sum")
+    rows = []
+    for (level, ind, year), g in v.groupby(["level", "industry_code", "year"]):
+        s, x = g["value"].to_numpy(float), g["region_total"].to_numpy(float)
+        rows.append({"level": level, "industry_code": ind, "year": year, "n_regions": len(g),
+                     "gini": gini_of_ratios(s, x), "locational_gini": locational_gini(s, x),
+                     "herfindahl": herfindahl(s),
+                     "herfindahl_normalised": herfindahl(s, normalised=True) if len(g) > 1 else np.nan,
+                     "hoover": hoover(s, x), "theil_t": theil(s, x, kind="T"),
+                     "theil_l": theil(s, x, kind="L") if np.all(s > 0) else np.nan})
+    out = pd.DataFrame(rows)
+    kr = _krugman_all(v, "industry_code", "region_code")
+    return out.merge(kr, on=["level", "year", "industry_code"], how="left")
+
+
+def region_specialisation(values: pd.DataFrame) -> pd.DataFrame:
+    """``fct_region_specialisation`` from :func:`region_industry_values`."""
+    v = values.copy()
+    v["industry_total"] = v.groupby(["level", "industry_code", "year"])["value"].transform("sum")
+    rows = []
+    for (level, reg, year), g in v.groupby(["level", "region_code", "year"]):
+        s, x = g["value"].to_numpy(float), g["industry_total"].to_numpy(float)
+        rows.append({"level": level, "region_code": reg, "year": year, "n_industries": len(g),
+                     "herfindahl": herfindahl(s),
+                     "herfindahl_normalised": herfindahl(s, normalised=True) if len(g) > 1 else np.nan,
+                     "gini": gini_of_ratios(s, x), "hoover": hoover(s, x)})
+    out = pd.DataFrame(rows)
+    kr = _krugman_all(v, "region_code", "industry_code")
+    return out.merge(kr, on=["level", "year", "region_code"], how="left")
+
+
+def _normalise_long(d: pd.DataFrame, value: str, keys: list[str]) -> pd.Series:
+    """Min-max normalisation by direction within ``keys`` (NaN where the range is zero)."""
+    grp = d.groupby(keys, dropna=False)[value]
+    lo, hi = grp.transform("min"), grp.transform("max")
+    num = np.where(d["direction"] == -1, hi - d[value], d[value] - lo)
+    rng = (hi - lo).replace(0, np.nan)
+    return pd.Series(num / rng, index=d.index)
+
+
+def ami_weights_and_scores(
+    indicators: pd.DataFrame, catalog: pd.DataFrame, *, per_year: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``fct_ami_weights`` and ``fct_ami_scores`` (entropy method, paper 001 eq. 11-17, 0-100 scale)."""
+    cat = catalog[(catalog["level"] == "province") & catalog["dimension"].isin(AMI_DIMENSIONS)]
+    d = indicators[indicators["value"].notna()].merge(
+        cat[["indicator_code", "dimension", "direction", "transform"]], on="indicator_code")
+    d["tv"] = np.where(d["transform"] == "log",
+                       np.log(d["value"].where(d["value"] > 0)), d["value"].astype(float))
+    d = d[d["tv"].notna()].copy()
+    d["weight_year"] = d["year"] if per_year else -1
+    d["y"] = _normalise_long(d, "tv", ["indicator_code", "weight_year"])
+    wrows = []
+    for (wy, code), g in d.groupby(["weight_year", "indicator_code"]):
+        dv = entropy_divergence(g["y"].to_numpy(float))
+        wrows.append({"weight_year": wy, "indicator_code": code, "dimension": g["dimension"].iloc[0],
+                      "n_obs": int(g["y"].notna().sum()), "divergence": dv})
+    w = pd.DataFrame(wrows)
+    w["overall_weight"] = w["divergence"] / w.groupby("weight_year")["divergence"].transform("sum")
+    w["within_dimension_weight"] = w["divergence"] / w.groupby(
+        ["weight_year", "dimension"])["divergence"].transform("sum")
+    n_all = w.groupby("weight_year").size()
+    n_dim = w.groupby(["weight_year", "dimension"]).size()
+    m = d.merge(w[["weight_year", "indicator_code", "overall_weight", "within_dimension_weight"]],
+                on=["weight_year", "indicator_code"])
+    srows = []
+    for (prov, year, wy), g in m.groupby(["province_code", "year", "weight_year"]):
+        row = {"province_code": prov, "year": year, "n_indicators": len(g),
+               "ami": 100 * float((g["overall_weight"] * g["y"]).sum())
+               if g["y"].notna().sum() == n_all[wy] else np.nan}
+        for dim in AMI_DIMENSIONS:
+            gd = g[g["dimension"] == dim]
+            expected = n_dim.get((wy, dim), 0)
+            row[dim] = (100 * float((gd["within_dimension_weight"] * gd["y"]).sum())
+                        if expected and gd["y"].notna().sum() == expected else np.nan)
+        srows.append(row)
+    w["weight_year"] = w["weight_year"].where(w["weight_year"] != -1)
+    return w, pd.DataFrame(srows)
+
+
+def gem_in_scores(county_indicators: pd.DataFrame, catalog: pd.DataFrame, *,
+                  per_year: bool = False) -> pd.DataFrame:
+    """``fct_gem_in_scores``: factor scores 2 + 18 * mean normalised value and GEM-IN."""
+    cat = catalog[(catalog["level"] == "county") & catalog["dimension"].isin(GEM_FACTORS)]
+    d = county_indicators[county_indicators["value"].notna()].merge(
+        cat[["indicator_code", "dimension", "direction"]], on="indicator_code")
+    d["value"] = d["value"].astype(float)
+    d["y"] = _normalise_long(d, "value", ["indicator_code"] + (["year"] if per_year else []))
+    sizes = cat.groupby("dimension").size()
+    agg = d.groupby(["county_code", "year", "dimension"])["y"].agg(["mean", "count"]).reset_index()
+    agg["score"] = np.where(agg["count"] == agg["dimension"].map(sizes), 2 + 18 * agg["mean"], np.nan)
+    wide = agg.pivot(index=["county_code", "year"], columns="dimension", values="score").reset_index()
+    wide = wide.rename(columns={"gem_in": "gem_in_factor"})
+    wide["gem_in"] = 2.5 * np.sqrt(wide["gem_g"] * wide["gem_e"] * wide["gem_m"] * wide["gem_in_factor"])
+    return wide
+
+
+def county_tfp(county_indicators: pd.DataFrame, *, delta: float = 0.096,
+               alpha: float | Literal["estimated"] = 0.4) -> pd.DataFrame:
+    """``fct_county_tfp``: perpetual-inventory capital and the Solow residual."""
+    codes = ["gdp_10k_yuan", "labor_force_10k", "fixed_asset_investment_10k_yuan", "investment_price_index"]
+    d = county_indicators[county_indicators["indicator_code"].isin(codes)]
+    wide = d.pivot_table(index=["county_code", "year"], columns="indicator_code", values="value",
+                         aggfunc="max").reindex(columns=codes).reset_index()
+    wide["inv"] = wide["fixed_asset_investment_10k_yuan"] / (wide["investment_price_index"] / 100.0)
+    wide["capital"] = np.nan
+    for _, g in wide.sort_values("year").groupby("county_code"):
+        inv = g["inv"].to_numpy(float)
+        pos = np.flatnonzero(inv > 0)
+        if pos.size == 0:
+            continue
+        start = pos[0]
+        run = start
+        while run + 1 < inv.size and inv[run + 1] > 0:
+            run += 1
+        series = inv[start:run + 1]
+        if series.size < 2:
+            continue
+        g_rate = (series[-1] / series[0]) ** (1.0 / (series.size - 1)) - 1.0
+        if g_rate + delta <= 0:
+            continue
+        wide.loc[g.index[start:run + 1], "capital"] = perpetual_inventory(series, delta=delta)
+    ok = (wide["gdp_10k_yuan"] > 0) & (wide["labor_force_10k"] > 0) & (wide["capital"] > 0)
+    if alpha == "estimated":
+        f = wide[ok]
+        a = fe_slope(np.log(f["gdp_10k_yuan"] / f["labor_force_10k"]),
+                     np.log(f["capital"] / f["labor_force_10k"]), f["county_code"].tolist())
+    else:
+        a = float(alpha)
+    wide["alpha"] = a
+    wide["ln_tfp"] = np.where(ok, solow_ln_tfp(wide["gdp_10k_yuan"].where(ok, 1.0),
+                                               wide["capital"].where(ok, 1.0),
+                                               wide["labor_force_10k"].where(ok, 1.0), alpha=a), np.nan)
+    wide["tfp"] = np.exp(wide["ln_tfp"])
+    return wide.rename(columns={"capital": "capital_stock_10k_yuan"})[
+        ["county_code", "year", "capital_stock_10k_yuan", "alpha", "ln_tfp", "tfp"]]
+
+
+def county_mfg_lq(industries: pd.DataFrame, county_indicators: pd.DataFrame) -> pd.DataFrame:
+    """County manufacturing LQ (O_c / Y_c) / (sum O / sum Y) within Sichuan, per year."""
+    o = (industries[industries["output_value_10k_yuan"].notna()]
+         .groupby(["county_code", "year"])["output_value_10k_yuan"].sum().rename("o").reset_index())
+    y = county_indicators[(county_indicators["indicator_code"] == "gdp_10k_yuan")
+                          & county_indicators["value"].notna()][["county_code", "year", "value"]]
+    d = o.merge(y.rename(columns={"value": "y"}), on=["county_code", "year"])
+    d["mfg_lq"] = location_quotient(d["o"], d["y"], d.groupby("year")["o"].transform("sum"),
+                                    d.groupby("year")["y"].transform("sum"))
+    return d
+
+
+def sichuan_region_agglomeration(mfg_lq: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
+    """``fct_sichuan_region_agglomeration`` (paper 000 table 2) from :func:`county_mfg_lq`."""
+    d = mfg_lq.merge(counties[["county_code", "sichuan_region"]], on="county_code")
+    tot = d.groupby("year")[["o", "y"]].sum()
+    reg = d.groupby(["sichuan_region", "year"])[["o", "y"]].sum().reset_index()
+    reg["mfg_lq"] = location_quotient(reg["o"], reg["y"], reg["year"].map(tot["o"]), reg["year"].map(tot["y"]))
+    out = [reg.rename(columns={"sichuan_region": "row_code"})[["row_code", "year", "mfg_lq"]]]
+    stats = d.groupby("year")["mfg_lq"].agg(["mean", "std"]).reset_index()
+    out.append(stats.assign(row_code="county_mean").rename(columns={"mean": "mfg_lq"})[["row_code", "year", "mfg_lq"]])
+    out.append(stats.assign(row_code="county_sd").rename(columns={"std": "mfg_lq"})[["row_code", "year", "mfg_lq"]])
+    return pd.concat(out, ignore_index=True)
+
+
+def province_agglomeration_indices(indicators: pd.DataFrame) -> pd.DataFrame:
+    """``fct_province_agglomeration_indices`` (paper 002): (x_r / X) / (GDP_r / GDP)."""
+    measures = {"enterprises": "industrial_enterprises", "value_added": "industrial_value_added_100m_yuan",
+                "capital": "industrial_total_assets_100m_yuan", "employment": "industrial_employment_10k"}
+    d = indicators[indicators["value"].notna()]
+    wide = d.pivot_table(index=["province_code", "year"], columns="indicator_code", values="value",
+                         aggfunc="max").reset_index()
+    gdp = wide["gdp_100m_yuan"]
+    for name, code in measures.items():
+        x = wide[code] if code in wide else pd.Series(np.nan, index=wide.index)
+        ok = x.notna() & gdp.notna()
+        big_x = x.where(ok).groupby(wide["year"]).transform("sum")
+        big_y = gdp.where(ok).groupby(wide["year"]).transform("sum")
+        wide[f"agg_{name}"] = location_quotient(x, gdp, big_x, big_y)
+    return wide[["province_code", "year"] + [f"agg_{n}" for n in measures]]
+
+
+def spatial_units(provinces: pd.DataFrame, counties: pd.DataFrame, prefectures: pd.DataFrame,
+                  province_indicators: pd.DataFrame, county_indicators: pd.DataFrame) -> pd.DataFrame:
+    """Coordinates and mean GDP / GDP per capita of every province and Sichuan county."""
+    pv = province_indicators[province_indicators["value"].notna()]
+    pm = pv.pivot_table(index="province_code", columns="indicator_code", values="value", aggfunc="mean")
+    prov = pd.DataFrame({"level": "province", "unit_code": provinces["province_code"],
+                         "lat": provinces["capital_lat"], "lon": provinces["capital_lon"]})
+    prov["mean_gdp"] = prov["unit_code"].map(pm.get("gdp_100m_yuan"))
+    prov["mean_gdp_per_capita"] = prov["unit_code"].map(pm.get("gdp_per_capita_yuan"))
+    cv = county_indicators[county_indicators["value"].notna()
+                           & county_indicators["indicator_code"].isin(["gdp_10k_yuan", "population_10k"])]
+    cw = cv.pivot_table(index=["county_code", "year"], columns="indicator_code", values="value",
+                        aggfunc="max")
+    cm = pd.DataFrame({"mean_gdp": cw["gdp_10k_yuan"].groupby(level=0).mean(),
+                       "mean_gdp_per_capita": (cw["gdp_10k_yuan"] / cw["population_10k"].replace(0, np.nan))
+                       .groupby(level=0).mean()})
+    c = counties.merge(prefectures[["prefecture_code", "lat", "lon"]], on="prefecture_code", how="left")
+    cty = pd.DataFrame({"level": "county", "unit_code": c["county_code"],
+                        "lat": c["seat_lat"].fillna(c["centroid_lat"]).fillna(c["lat"]),
+                        "lon": c["seat_lon"].fillna(c["centroid_lon"]).fillna(c["lon"])})
+    cty["mean_gdp"] = cty["unit_code"].map(cm["mean_gdp"])
+    cty["mean_gdp_per_capita"] = cty["unit_code"].map(cm["mean_gdp_per_capita"])
+    return pd.concat([prov, cty], ignore_index=True)
+
+
+def spatial_weights(units: pd.DataFrame) -> pd.DataFrame:
+    """``fct_spatial_weights`` (long: matrix_name, level, i, j, w) from :func:`spatial_units`."""
+    frames = []
+    for level, u in units.groupby("level"):
+        codes = u["unit_code"].to_numpy()
+        mats = {"inverse_distance": (codes, inverse_distance_matrix(u["lat"], u["lon"]))}
+        e = u[u["mean_gdp_per_capita"].notna()]
+        if len(e) > 1:
+            mats["economic"] = (e["unit_code"].to_numpy(), economic_distance_matrix(e["mean_gdp_per_capita"]))
+        g = u[u["mean_gdp"].notna()]
+        if len(g) > 1:
+            mats["economic_geographic"] = (g["unit_code"].to_numpy(),
+                                           economic_geographic_matrix(g["lat"], g["lon"], g["mean_gdp"]))
+        for name, (cc, w) in mats.items():
+            n = len(cc)
+            frames.append(pd.DataFrame({"matrix_name": name, "level": level, "i": np.repeat(cc, n),
+                                        "j": np.tile(cc, n), "w": w.ravel()}))
+    return pd.concat(frames, ignore_index=True)
