@@ -218,13 +218,108 @@ def sql_results(tmp_path_factory) -> dict[str, pd.DataFrame]:
             f" from {coagg} as t) as q"
         ),
         "devereux": _with(t=eg) + "{{ devereux_eg('t', [], 'm', 'ps') }}",
+        "fe_slope": "{{ fe_slope('fe_panel', 'unit', 'y', 'x') }}",
+        "pim": "{{ perpetual_inventory('pim_panel', 'unit', 'year', 'inv', 0.096) }}",
+        "haversine": (
+            "select {{ haversine_km(30.0, 104.0, 31.0, 104.0) }} as meridian_degree, "
+            "{{ haversine_km('a_lat', 'a_lon', 'b_lat', 'b_lon') }} as d from hv_pairs"
+        ),
+        "entropy_per_year": "{{ entropy_weights('ew_panel', 'ind', 'dim', 'y', ['yr']) }}",
     }
     compiled = compile_snippets(snippets, tmp_path_factory.mktemp("macros"))
     con = duckdb.connect()
     fk = _fk_frame()
     con.register("fk_frame", fk)
     con.execute("create table fk_plants as select * from fk_frame")
+    for name, frame in _random_panels().items():
+        con.register(f"{name}_frame", frame)
+        con.execute(f"create table {name} as select * from {name}_frame")
     return {name: con.execute(sql).df() for name, sql in compiled.items()}
+
+
+PLANTED_ALPHA = 0.35
+
+
+def _random_panels() -> dict[str, pd.DataFrame]:
+    """Seeded toy panels for the macros whose results are checked against Python and planted values."""
+    rng = np.random.default_rng(20240601)
+    # ln(Y/L) = alpha ln(K/L) + mu_i + e: 40 units x 12 years, alpha planted at 0.35
+    units = np.repeat(np.arange(40), 12)
+    mu = rng.normal(0, 1, 40)[units]
+    x = rng.normal(0, 1, units.size) + 0.8 * mu  # regressor correlated with the fixed effect
+    y = PLANTED_ALPHA * x + mu + rng.normal(0, 0.05, units.size)
+    fe_panel = pd.DataFrame({"unit": units, "x": x, "y": y})
+    # investment series, one with a gap (stock stops at the gap) and one starting late
+    rows = []
+    for u in range(5):
+        inv = 100 * np.cumprod(1 + rng.uniform(-0.05, 0.25, 12))
+        for t, v in enumerate(inv):
+            value = None if (u == 3 and t == 7) or (u == 4 and t < 2) else float(v)
+            rows.append({"unit": f"u{u}", "year": 2011 + t, "inv": value})
+    pim_panel = pd.DataFrame(rows)
+    lat = rng.uniform(20, 45, (30, 2))
+    lon = rng.uniform(75, 130, (30, 2))
+    hv_pairs = pd.DataFrame({"a_lat": lat[:, 0], "a_lon": lon[:, 0], "b_lat": lat[:, 1], "b_lon": lon[:, 1]})
+    ew = []
+    for yr in (2010, 2011):
+        for ind, dim in (("i1", "d1"), ("i2", "d1"), ("i3", "d2")):
+            for k in range(8):
+                ew.append({"yr": yr, "ind": ind, "dim": dim, "y": float(rng.uniform(0, 1))})
+    return {"fe_panel": fe_panel, "pim_panel": pim_panel, "hv_pairs": hv_pairs,
+            "ew_panel": pd.DataFrame(ew)}
+
+
+def test_sql_fe_slope_recovers_planted_alpha(sql_results):
+    panel = _random_panels()["fe_panel"]
+    got = sql_results["fe_slope"]["slope"].iloc[0]
+    assert got == pytest.approx(ix.fe_slope(panel["y"], panel["x"], panel["unit"].tolist()), abs=1e-12)
+    # 480 obs, noise sd 0.05, within-sd of x about 1: the slope's SE is about 0.0025
+    assert abs(got - PLANTED_ALPHA) < 0.01
+
+
+def test_sql_perpetual_inventory_matches_recursion(sql_results):
+    panel = _random_panels()["pim_panel"]
+    got = sql_results["pim"].set_index(["unit", "year"])["capital"]
+    for unit, g in panel.groupby("unit"):
+        inv = g["inv"].to_numpy(float)
+        start = int(np.flatnonzero(~np.isnan(inv))[0])
+        stop = start
+        while stop + 1 < inv.size and not np.isnan(inv[stop + 1]):
+            stop += 1
+        k = ix.perpetual_inventory(inv[start:stop + 1], delta=0.096)
+        years = g["year"].to_numpy()
+        for t, y in enumerate(years):
+            sql_k = got[(unit, y)]
+            if start <= t <= stop:
+                assert sql_k == pytest.approx(k[t - start], rel=1e-12), (unit, y)
+            else:
+                assert pd.isna(sql_k), (unit, y)
+    # by hand for u0's first year: K_0 = I_0 / (g + delta), g = (I_T / I_0)^(1/11) - 1
+    u0 = panel[panel["unit"] == "u0"]["inv"].to_numpy(float)
+    g_rate = (u0[-1] / u0[0]) ** (1 / 11) - 1
+    assert got[("u0", 2011)] == pytest.approx(u0[0] / (g_rate + 0.096), rel=1e-12)
+
+
+def test_sql_haversine(sql_results):
+    r = sql_results["haversine"]
+    # one degree along a meridian is R * pi / 180 with R = 6371.0088 km
+    assert r["meridian_degree"].iloc[0] == pytest.approx(6371.0088 * np.pi / 180, rel=1e-12)
+    pairs = _random_panels()["hv_pairs"]
+    py = ix.haversine_km(pairs["a_lat"], pairs["a_lon"], pairs["b_lat"], pairs["b_lon"])
+    np.testing.assert_allclose(r["d"].to_numpy(), py, rtol=1e-12)
+
+
+def test_sql_entropy_weights_per_year(sql_results):
+    panel = _random_panels()["ew_panel"]
+    got = sql_results["entropy_per_year"].set_index(["yr", "ind"])
+    for yr, g in panel.groupby("yr"):
+        mat = np.column_stack([g[g["ind"] == i]["y"].to_numpy() for i in ("i1", "i2", "i3")])
+        w = ix.entropy_weights(mat)
+        d1 = w[:2] / w[:2].sum()
+        for k, ind in enumerate(("i1", "i2", "i3")):
+            assert got.loc[(yr, ind), "overall_weight"] == pytest.approx(w[k], abs=1e-12)
+        assert got.loc[(yr, "i1"), "within_dimension_weight"] == pytest.approx(d1[0], abs=1e-12)
+        assert got.loc[(yr, "i3"), "within_dimension_weight"] == pytest.approx(1.0, abs=1e-12)
 
 
 def test_sql_location_quotient(sql_results):
