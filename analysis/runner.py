@@ -63,8 +63,10 @@ class SpecRun:
 
 # ------------------------------------------------------------------------------------- fitting
 def expand_models(spec: Spec) -> list[Mapping[str, Any]]:
-    """The spec's models with ``first_stage: true`` on an ``fe_iv`` model expanded into a
-    ``first_stage`` column placed before it (id ``first_stage_id`` or ``"<id> first stage"``)."""
+    """The spec's models, each ``fe_iv`` with ``first_stage: true`` preceded by its first stage.
+
+    The first-stage column gets the id ``first_stage_id`` or ``"<id> first stage"``.
+    """
     out: list[Mapping[str, Any]] = []
     for m in spec.models:
         if m.get("estimator") == "fe_iv" and m.get("first_stage"):

@@ -221,7 +221,7 @@ def _tex_escape(s: str) -> str:
 
 
 def to_latex(table: pd.DataFrame, *, title: str = "", notes: str = "", label: str = "") -> str:
-    """A ``table`` environment with booktabs rules (needs ``\\usepackage{booktabs}``)."""
+    r"""A ``table`` environment with booktabs rules (needs ``\usepackage{booktabs}``)."""
     ncol = len(table.columns)
     lines = [r"\begin{table}[htbp]", r"\centering"]
     if title:

@@ -102,7 +102,7 @@ def test_table4_shape_and_iv_rows(panel_csv: Path) -> None:
                   "Temporal Fixed Effects", "First-stage F statistic", "Kleibergen-Paap rk LM statistic",
                   "Kleibergen-Paap rk Wald F statistic", "Anderson-Rubin Wald statistic", "N", "R^2"]:
         assert label in table.index, label
-    n = dict(zip(table.columns, table.loc["N"]))
+    n = dict(zip(table.columns, table.loc["N"], strict=True))
     # 589 rows; the lag drops the first year (31 rows); 2016-2021 for centres
     assert n == {"(1) ami": "589", "(2) coagglo": "558", "(3) ami": "558", "(4) ami": "589", "(5) center": "186"}
     res = {r.model_id: r for r in run.results}

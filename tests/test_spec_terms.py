@@ -99,7 +99,7 @@ def test_weights_from_warehouse_table(tmp_path) -> None:
                 "as t(matrix, from_code, to_code, w)")
     con.close()
     w = load_weights({"table": "fct_spatial_weights", "matrix": "geo"}, warehouse=wh)
-    assert sorted(zip(w["from"], w["to"], w["w"])) == [("11", "12", 1.0), ("12", "11", 1.0)]
+    assert sorted(zip(w["from"], w["to"], w["w"], strict=True)) == [("11", "12", 1.0), ("12", "11", 1.0)]
     with pytest.raises(SpecError, match="no weights for matrix 'nested'"):
         load_weights({"table": "fct_spatial_weights", "matrix": "nested"}, warehouse=wh)
 

@@ -47,10 +47,10 @@ from analysis.estimators import FitContext, SpecError, register
 from analysis.estimators.panel import (
     Design,
     FEArrays,
-    absorb,
     LinearFit,
     _codes,
     _collinear_columns,
+    absorb,
     build_design,
     cov_label,
     cov_options,

@@ -118,8 +118,10 @@ def bootstrap_intervals(draws: np.ndarray, estimate: float, *, level: float = 0.
 
 @register("mediation")
 def fit_mediation(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> ModelResult:
-    """Stepwise mediation with bootstrap effects (spec keys: treatment, mediator, y, x, effects,
-    cov, ``bootstrap: {reps, seed, ci, level}``)."""
+    """Stepwise mediation with bootstrap effects.
+
+    Spec keys: treatment, mediator, y, x, effects, cov, ``bootstrap: {reps, seed, ci, level}``.
+    """
     where = model_where(model)
     for key in ("treatment", "mediator", "y"):
         if not model.get(key):
