@@ -263,7 +263,7 @@ def _random_panels() -> dict[str, pd.DataFrame]:
     ew = []
     for yr in (2010, 2011):
         for ind, dim in (("i1", "d1"), ("i2", "d1"), ("i3", "d2")):
-            for k in range(8):
+            for _k in range(8):
                 ew.append({"yr": yr, "ind": ind, "dim": dim, "y": float(rng.uniform(0, 1))})
     return {"fe_panel": fe_panel, "pim_panel": pim_panel, "hv_pairs": hv_pairs,
             "ew_panel": pd.DataFrame(ew)}
