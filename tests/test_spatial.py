@@ -202,3 +202,20 @@ def test_sdm_table_layout_on_cigar():
     assert tab.loc["logp", "Direct"].startswith("-1.013")
     tests = spatial_tests_table(r)
     assert tests["test"].tolist()[:2] == ["LM (lag)", "Robust LM (lag)"]
+
+
+def test_sar_entity_fe_matches_spreg_panel_fe_lag(cigar):
+    """spreg.Panel_FE_Lag (long data, time-major) is a third implementation of the same model."""
+    spreg = pytest.importorskip("spreg")
+    libpysal = pytest.importorskip("libpysal")
+    import contextlib
+    import io
+
+    y, X, W = cigar
+    w = libpysal.weights.full2W(W)
+    w.transform = "r"
+    with contextlib.redirect_stdout(io.StringIO()):
+        m = spreg.Panel_FE_Lag(y.reshape(-1, 1), X.reshape(-1, 2), w)
+    f = fit_spatial_panel(y, X, W, model="sar", effects="entity")
+    assert f.spatial == pytest.approx(float(m.rho), abs=1e-6)
+    assert_allclose(f.beta, m.betas.ravel()[:2], atol=1e-6)
