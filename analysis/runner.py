@@ -34,7 +34,6 @@ from analysis.spec import (
     model_data,
 )
 from analysis.tables import (
-    DEFAULT_NOTES,
     comparison_table,
     descriptives_table,
     effects_table,
@@ -159,15 +158,35 @@ def _with_info(res: ModelResult, **info: Any) -> ModelResult:
 
 
 # ------------------------------------------------------------------------------------- output
-def _notes(spec: Spec, synthetic: bool | None) -> str:
-    notes = str(spec.raw.get("notes") or DEFAULT_NOTES)
-    return f"{SYNTHETIC_NOTE} {notes}" if synthetic else notes
+def _notes(run: SpecRun) -> str:
+    spec = run.spec
+    if spec.raw.get("notes"):
+        notes = str(spec.raw["notes"])
+    elif run.descriptives is not None:
+        notes = "Sd is the sample standard deviation (n - 1)."
+    else:
+        covs = {r.cov_type for r in run.results}
+        se = {"clustered:entity": "Standard errors clustered by entity in parentheses",
+              "clustered:time": "Standard errors clustered by period in parentheses",
+              "robust": "Heteroskedasticity-robust (HC1) standard errors in parentheses",
+              "classic": "Standard errors in parentheses"}
+        parts = [se.get(covs.pop(), "Standard errors in parentheses") if len(covs) == 1
+                 else "Standard errors in parentheses (covariance per model in the results schema)"]
+        stats = {n for r in run.results for n in r.diagnostics}
+        if stats & {"kp_lm", "anderson_rubin", "hausman"}:
+            parts.append("p-values of test statistics in square brackets")
+        if "stock_yogo_10" in stats:
+            parts.append("Stock-Yogo (2005) 10% maximal IV size critical values in curly braces")
+        if any(r.effects for r in run.results):
+            parts.append("bootstrap standard errors and 95% intervals from resampling whole entities")
+        notes = "; ".join(parts) + ". *, ** and *** denote significance at the 10%, 5% and 1% levels."
+    return f"{SYNTHETIC_NOTE} {notes}" if run.is_synthetic else notes
 
 
 def render_table(run: SpecRun) -> tuple[pd.DataFrame, str]:
     """The display table of a spec run and its notes."""
     spec = run.spec
-    notes = _notes(spec, run.is_synthetic)
+    notes = _notes(run)
     if run.descriptives is not None:
         return format_descriptives(run.descriptives), notes
     if run.results and all(r.estimator == "mediation" for r in run.results):

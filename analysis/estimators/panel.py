@@ -428,6 +428,9 @@ def hausman(b_fe: np.ndarray, v_fe: np.ndarray, b_re: np.ndarray, v_re: np.ndarr
     except np.linalg.LinAlgError:  # pragma: no cover
         stat, note = float("nan"), "covariance difference not invertible"
     df = len(d)
+    if stat < 0:  # as Stata: a negative statistic means the test's assumptions fail; no p-value
+        return TestStat(value=stat, p_value=None, df=df, dist="chi2",
+                        note="negative statistic: V_fe - V_re not positive semi-definite")
     return TestStat(value=stat, p_value=float(st.chi2.sf(stat, df)), df=df, dist="chi2", note=note)
 
 
