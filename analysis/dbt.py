@@ -234,6 +234,7 @@ def run_dbt(
     env: Mapping[str, str] | None = None,
     dbt_vars: Mapping[str, Any] | None = None,
     log_dir: Path,
+    target_dir: Path | None = None,
     on_line: Callable[[str], None] | None = None,
     project_dir: Path = PROJECT_ROOT,
 ) -> DbtResult:
@@ -248,7 +249,10 @@ def run_dbt(
     dbt_vars : mapping, optional
         Passed as ``--vars`` (JSON).
     log_dir : Path
-        Receives ``dbt.log`` (full output) and ``target/``.
+        Receives ``dbt.log`` (full output).
+    target_dir : Path, optional
+        dbt's target directory (default ``<log_dir>/target``). Reusing one directory between runs
+        lets dbt parse only what changed (partial parsing); it must not be shared by concurrent runs.
     on_line : callable, optional
         Called with each output line of dbt (progress display).
     project_dir : Path
@@ -259,13 +263,15 @@ def run_dbt(
     DbtResult
     """
     log_dir.mkdir(parents=True, exist_ok=True)
-    target_dir = log_dir / "target"
+    target_dir = target_dir or log_dir / "target"
+    for stale in ("run_results.json",):
+        (target_dir / stale).unlink(missing_ok=True)
     cmd = [*dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
            "--target-path", str(target_dir), "--log-path", str(log_dir), "--log-level-file", "none",
            "--no-use-colors"]
     if dbt_vars:
         cmd += ["--vars", json.dumps(dict(dbt_vars))]
-    child_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PARTIAL_PARSE": "false",
+    child_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
                  **(env or {})}
     log_file = log_dir / "dbt.log"
     tail: deque[str] = deque(maxlen=25)

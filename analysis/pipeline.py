@@ -2,7 +2,7 @@
 
 A build never touches the published warehouse until everything has passed::
 
-    raw dir --validate_raw--> dbt build (into warehouse/.agglo.building-<pid>.duckdb)
+    raw dir --validate_raw--> dbt build (into warehouse/.agglo.building.duckdb)
             --run_checkpoint--> [analyze] --os.replace--> warehouse/agglo.duckdb --> [report]
 
 Any failure before the publish step deletes the new file, leaves the published file byte-identical
@@ -13,11 +13,13 @@ its module and function exist.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,8 +65,62 @@ def _optional(module: str, function: str) -> Callable[..., Any] | None:
 
 
 def building_path(warehouse: Path) -> Path:
-    """The new file a build writes, next to the published one: ``.<stem>.building-<pid>.duckdb``."""
-    return warehouse.with_name(f".{warehouse.stem}.building-{os.getpid()}{warehouse.suffix}")
+    """The new file a build writes, next to the published one: ``.<stem>.building.duckdb``.
+
+    One name per published file (guarded by :func:`build_lock`) so that dbt's partial parsing, which
+    is invalidated when the profile's path changes, can be reused from one build to the next.
+    """
+    return warehouse.with_name(f".{warehouse.stem}.building{warehouse.suffix}")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def build_lock(warehouse: Path) -> Iterator[None]:
+    """Hold ``.<stem>.building.lock`` next to ``warehouse`` for the duration of a build.
+
+    Raises
+    ------
+    CliError
+        When another live process is building the same warehouse.
+    """
+    lock = warehouse.with_name(f".{warehouse.stem}.building.lock")
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _pid_alive(pid):
+                raise CliError(f"another build (process {pid}) is writing {warehouse}; wait for it or remove "
+                               f"{lock} if that process is gone") from None
+            lock.unlink(missing_ok=True)  # stale lock of a dead process
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        break
+    else:  # pragma: no cover - lost a race twice
+        raise CliError(f"could not take the build lock {lock}")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _target_dir(warehouse: Path) -> Path:
+    """dbt target directory reused by every build of ``warehouse`` (keeps partial_parse.msgpack)."""
+    digest = hashlib.sha1(str(warehouse).encode("utf-8")).hexdigest()[:10]
+    return PROJECT_ROOT / "target" / f"agglo-build-{digest}"
 
 
 def _remove_db(path: Path) -> None:
@@ -125,7 +181,10 @@ def _dbt_progress(progress: Progress) -> Callable[[str], None]:
 
 def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
                        select: str | None = None) -> Path:
-    """Validate, dbt build and check into a new file next to ``warehouse``; return the new file."""
+    """Validate, dbt build and check into a new file next to ``warehouse``; return the new file.
+
+    The caller holds :func:`build_lock` of ``warehouse``.
+    """
     _check_raw_dir(raw_dir)
     if run_checks and (validate_raw := _optional("analysis.checks", "validate_raw")):
         progress(f"validating raw files in {raw_dir}")
@@ -139,7 +198,7 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
     try:
         args = ["build", "--select", select] if select else ["build"]
         result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
-                         log_dir=log_dir, on_line=_dbt_progress(progress))
+                         log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
         if not result.ok:
             raise CliError(dbt_failure_message(result, raw_dir, warehouse))
         progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")
@@ -161,7 +220,10 @@ def publish(new: Path, warehouse: Path) -> Path:
 
 
 def _print_where(warehouse: Path) -> None:
-    rel = os.path.relpath(warehouse)
+    try:
+        rel = str(warehouse.relative_to(Path.cwd()))
+    except ValueError:
+        rel = str(warehouse)
     print(
         f"\nWarehouse: {warehouse}\n"
         "Query it:\n"
@@ -210,8 +272,9 @@ def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, 
     """
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
     progress = Progress(quiet=quiet)
-    new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
-    publish(new, warehouse)
+    with build_lock(warehouse):
+        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
+        publish(new, warehouse)
     progress(f"published {warehouse}")
     if not quiet:
         _print_where(warehouse)
@@ -245,15 +308,16 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
     """
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
     progress = Progress(quiet=quiet)
-    new = _build_unpublished(raw_dir, warehouse, run_checks=True, progress=progress)
-    try:
-        if analysis and (analyze := _optional("analysis.runner", "analyze")):
-            progress("running the study specs")
-            analyze(warehouse=new)
-    except BaseException:
-        _remove_db(new)
-        raise
-    publish(new, warehouse)
+    with build_lock(warehouse):
+        new = _build_unpublished(raw_dir, warehouse, run_checks=True, progress=progress)
+        try:
+            if analysis and (analyze := _optional("analysis.runner", "analyze")):
+                progress("running the study specs")
+                analyze(warehouse=new)
+        except BaseException:
+            _remove_db(new)
+            raise
+        publish(new, warehouse)
     progress(f"published {warehouse}")
     if analysis and (write_report := _optional("analysis.report", "write_report")):
         progress("writing the report")

@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+{#- A table, not a view: several index models and tests read it, and recomputing the
+    interpolation (and re-reading the raw CSV) for each of them dominated the build time. -#}
 {#- County x year x CIC division on current county codes over the county panel years: each of the
     five values interpolated linearly over interior gaps of its (county, division) series;
     is_imputed = any of the row's values was interpolated. Rows with no value at all are dropped. -#}

@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+{#- A table, not a view: several index models and tests read it, and recomputing the
+    interpolation (and re-reading the raw CSV) for each of them dominated the build time. -#}
 {#- prefecture x year x section employment on the panel years (vars province_first_year..province_last_year):
     interior gaps interpolated linearly (is_imputed), end gaps dropped (no extrapolation). -#}
 with

@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+{#- A table, not a view: several index models and tests read it, and recomputing the
+    interpolation (and re-reading the raw CSV) for each of them dominated the build time. -#}
 {#- The full province x year x indicator grid over the panel years (vars province_first_year..province_last_year)
     for the provinces and indicators present in the raw file. Interior gaps are interpolated linearly
     (is_imputed = true, source says between which years); gaps at the ends stay null. -#}
