@@ -21,6 +21,12 @@ years as (
 
 ),
 
+indices as (
+
+    select * from {{ ref('int_county_year_indices') }}
+
+),
+
 panel as (
 
     select panel_units.county_code, years.year
@@ -64,6 +70,17 @@ final as (
         wide.mfg_enterprises as sc,
         wide.policy_openness_index as op,
 
+        ----------  indices (issue 3; int_county_year_indices)
+        indices.mfg_lq,
+        indices.gem_g,
+        indices.gem_e,
+        indices.gem_m,
+        indices.gem_in_factor,
+        indices.gem_in,
+        indices.capital_stock_10k_yuan,
+        indices.tfp,
+        indices.ln_tfp,
+
         ----------  provenance
         coalesce(wide.n_imputed_values, 0) as n_imputed_values
 
@@ -73,6 +90,9 @@ final as (
     left join wide
         on wide.county_code = panel.county_code
         and wide.year = panel.year
+    left join indices
+        on indices.county_code = panel.county_code
+        and indices.year = panel.year
 
 )
 

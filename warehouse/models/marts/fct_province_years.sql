@@ -27,6 +27,12 @@ sectors as (
 
 ),
 
+indices as (
+
+    select * from {{ ref('int_province_year_indices') }}
+
+),
+
 years as (
 
     {{ year_spine(var('province_first_year'), var('province_last_year')) }}
@@ -145,6 +151,23 @@ final as (
                 then employment.ps_employment_10k
         end as ps_employment_10k,
 
+        ----------  indices (issue 3; int_province_year_indices)
+        indices.magglo,
+        indices.psagglo,
+        indices.coagglo,
+        indices.maggl,
+        indices.eg,
+        indices.ami,
+        indices.amt,
+        indices.amm,
+        indices.amw,
+        indices.gam,
+        indices.ame,
+        indices.agg_enterprises,
+        indices.agg_value_added,
+        indices.agg_capital,
+        indices.agg_employment,
+
         ----------  provenance
         coalesce(wide.n_imputed_values, 0) as n_imputed_values
 
@@ -158,6 +181,9 @@ final as (
     left join employment
         on employment.province_code = panel.province_code
         and employment.year = panel.year
+    left join indices
+        on indices.province_code = panel.province_code
+        and indices.year = panel.year
 
 )
 
