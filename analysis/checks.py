@@ -30,7 +30,9 @@ from analysis.paths import PROJECT_ROOT, REPORTS_DIR
 from analysis.raw_validation import (
     INDICATOR_TERMS,
     RAW_FILES,
+    CacheKey,
     Reference,
+    cache_key,
     check_raw_file,
     find_problems,
     format_problems,
@@ -39,14 +41,16 @@ from analysis.raw_validation import (
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
-# Checked raw frames of the last validate_raw call, by (path, size, mtime): run_checkpoint, called
-# after dbt in the same process (agglo build / run), reuses them instead of reading the files again.
-_RAW_CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}
+# Checked frames of clean raw files, by file and seed fingerprints (raw_validation.cache_key): the
+# checkpoint, run after dbt in the same process (agglo build / run), and later validations of the
+# same unchanged files reuse them instead of reading the files again.
+_RAW_CACHE: dict[CacheKey, pd.DataFrame] = {}
+_RAW_CACHE_SIZE = 24
 
 
-def _file_key(path: Path) -> tuple[str, int, int]:
-    st = path.stat()
-    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+def _trim_cache() -> None:
+    while len(_RAW_CACHE) > _RAW_CACHE_SIZE:
+        _RAW_CACHE.pop(next(iter(_RAW_CACHE)))
 
 
 def validate_raw(raw_dir: Path, *, ref: Reference | None = None) -> None:
@@ -71,12 +75,11 @@ def validate_raw(raw_dir: Path, *, ref: Reference | None = None) -> None:
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise CliError(f"{raw_dir}: raw directory not found; pass --raw-dir DIR with the raw CSV files")
-    frames, problems = find_problems(raw_dir, ref or load_reference())
-    _RAW_CACHE.clear()
+    _, problems = find_problems(raw_dir, ref or load_reference(), cache=_RAW_CACHE)
+    _trim_cache()
     if problems:
         raise CliError(format_problems(problems, f"the raw files in {raw_dir}")
                        + "\nNothing was built or published; the last good warehouse is unchanged.")
-    _RAW_CACHE.update({_file_key(raw_dir / name): frame for name, frame in frames.items()})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -219,7 +222,7 @@ def _raw_frame(raw_dir: Path, name: str, ref: Reference) -> pd.DataFrame | None:
     path = raw_dir / name
     if not path.exists():
         return None
-    cached = _RAW_CACHE.get(_file_key(path))
+    cached = _RAW_CACHE.get(cache_key(path, ref))
     if cached is not None:
         return cached
     spec = next(s for s in RAW_FILES if s.name == name)

@@ -21,7 +21,7 @@ import difflib
 import io
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,6 +204,9 @@ class Reference:
         (from_unit, to_unit) -> factor.
     years : dict
         panel (``province`` / ``county``) -> (first_year, last_year).
+    fingerprint : tuple
+        Path, size and modification time of every file read (seeds, dbt_project.yml): a cache of
+        checked raw files is valid only for the same fingerprint.
     """
 
     aliases: dict[str, dict[str, str]]
@@ -213,6 +216,7 @@ class Reference:
     indicators: dict[tuple[str, str], tuple[str, float, float]]
     conversions: dict[tuple[str, str], float]
     years: dict[str, tuple[int, int]]
+    fingerprint: tuple[tuple[str, int, int], ...] = ()
 
 
 def panel_years(dbt_project: Path = DBT_PROJECT) -> dict[str, tuple[int, int]]:
@@ -284,7 +288,14 @@ def load_reference(seeds_dir: Path = SEEDS_DIR, dbt_project: Path = DBT_PROJECT)
         indicators=indicators,
         conversions=conversions,
         years=panel_years(dbt_project),
+        fingerprint=tuple(file_key(p) for p in (*sorted(seeds_dir.glob("*.csv")), dbt_project)),
     )
+
+
+def file_key(path: Path) -> tuple[str, int, int]:
+    """(resolved path, size, mtime in ns): changes whenever the file is rewritten."""
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -449,18 +460,21 @@ def _header_problems(name: str, line: int, header: list[str], spec: RawFileSpec)
                 return [Problem(name, line, "(header)", "delimiter", header[0],
                                 f"the file is {label}-delimited; save it comma-separated (CSV) with "
                                 f"the header {','.join(expected)}")]
+    missing = [c for c in expected if c not in header]
     problems = []
     for col in header:
-        if col not in expected or header.count(col) > 1:
-            near = difflib.get_close_matches(col, expected, n=1, cutoff=0.6)
-            hint = f"did you mean {near[0]!r}? " if near and near[0] != col else ""
-            rule = "header" if col not in expected else "header_duplicate"
-            problems.append(Problem(name, line, col or "(blank)", rule, col,
-                                    f"{hint}expected header: {','.join(expected)}"))
-    for col in expected:
-        if col not in header:
-            problems.append(Problem(name, line, col, "header", "(missing)",
-                                    f"add the column; expected header: {','.join(expected)}"))
+        if col in expected and header.count(col) == 1:
+            continue
+        near = difflib.get_close_matches(col, missing, n=1, cutoff=0.6)
+        if near and col not in expected:  # a typo of a missing column: one problem, not two
+            missing.remove(near[0])
+            fix = f"did you mean {near[0]!r}? expected header: {','.join(expected)}"
+        else:
+            fix = f"expected header: {','.join(expected)}"
+        rule = "header" if col not in expected else "header_duplicate"
+        problems.append(Problem(name, line, col or "(blank)", rule, col, fix))
+    problems += [Problem(name, line, col, "header", "(missing)",
+                         f"add the column; expected header: {','.join(expected)}") for col in missing]
     return problems
 
 
@@ -785,8 +799,27 @@ def check_raw_file(path: Path, spec: RawFileSpec, ref: Reference) -> tuple[pd.Da
     return frame, sorted(checker.problems, key=lambda p: p.line)
 
 
-def find_problems(raw_dir: Path, ref: Reference) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+CacheKey = tuple[tuple[str, int, int], tuple[tuple[str, int, int], ...]]
+
+
+def cache_key(path: Path, ref: Reference) -> CacheKey:
+    """Key of a checked raw file in a cache: the file's and the reference data's fingerprints."""
+    return (file_key(path), ref.fingerprint)
+
+
+def find_problems(raw_dir: Path, ref: Reference, cache: MutableMapping[CacheKey, pd.DataFrame] | None = None
+                  ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Check every raw file of ``raw_dir``.
+
+    Parameters
+    ----------
+    raw_dir : Path
+        The raw directory.
+    ref : Reference
+        Reference data.
+    cache : mapping, optional
+        Checked frames of files without problems by :func:`cache_key`: a file found there is not
+        read again, and every clean file checked is added.
 
     Returns
     -------
@@ -804,8 +837,14 @@ def find_problems(raw_dir: Path, ref: Reference) -> tuple[dict[str, pd.DataFrame
                 problems.append(Problem(spec.name, 1, "-", "required_file", "(missing)",
                                         f"put {spec.name} in {raw_dir} (columns {','.join(spec.columns)})"))
             continue
+        key = cache_key(path, ref)
+        if cache is not None and key in cache:
+            frames[spec.name] = cache[key]
+            continue
         frame, found = check_raw_file(path, spec, ref)
         problems += found
         if frame is not None:
             frames[spec.name] = frame
+            if cache is not None and not found:
+                cache[key] = frame
     return frames, problems
