@@ -158,8 +158,12 @@ def test_paper004_and_002(panel_csv: Path) -> None:
     assert r2.results[1].fixed_effects == ("time",)
     r3 = _run("p004_table3", panel_csv)
     assert [r.nobs for r in r3.results] == [10 * 12, 9 * 12, 11 * 12]
-    h = _run("p004_hausman", panel_csv).results[1].diagnostics["hausman"]
-    assert h.df == 5 and 0 <= h.p_value <= 1
+    # Hausman: make maggl correlated with the province effect of log(pat) -> RE inconsistent -> reject
+    df = synth_panel()
+    eff = np.log(df["pat"]).groupby(df["province_code"]).transform("mean")
+    df["maggl"] = df["maggl"] * np.exp(6.0 * (eff - eff.mean()))
+    h = run_spec(load_spec(SPECS_DIR / "p004_hausman.yml"), data=df).results[1].diagnostics["hausman"]
+    assert h.df == 5 and h.value > 0 and h.p_value < 0.01
     g = _run("p002_growth", panel_csv).results[0]
     assert g.params["agg_capital"] == pytest.approx(1.4, abs=0.15)
     assert g.params["agg_enterprises"] == pytest.approx(0.15, abs=0.15)
