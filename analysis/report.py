@@ -354,7 +354,10 @@ _STAT_LABELS = {
     "lambda": "λ (spatial error)", "log_likelihood": "Log-likelihood", "lm_lag": "LM-lag",
     "lm_error": "LM-error", "rlm_lag": "Robust LM-lag", "rlm_error": "Robust LM-error",
     "wald_sar": "Wald test SDM vs SAR", "wald_sem": "Wald test SDM vs SEM", "lr_sar": "LR test SDM vs SAR",
-    "lr_sem": "LR test SDM vs SEM", "moran_i": "Moran's I",
+    "lr_sem": "LR test SDM vs SEM", "moran_i": "Moran's I", "r2_lsdv": "LSDV R²",
+    "stock_yogo_10": "Stock-Yogo 10% maximal IV size critical value", "sigma2": "σ² (residual variance)",
+    "sigma2_e": "σ²ₑ (idiosyncratic variance)", "sigma2_u": "σ²ᵤ (individual-effect variance)",
+    "a_path": "a path (treatment → mediator)", "b_path": "b path (mediator → outcome)",
 }
 _INTEGER_STATS = {"n_instruments"}
 
@@ -402,27 +405,134 @@ def results_table(
     decompositions (spatial and mediation models) with their SEs and bootstrap intervals; N and
     entities; every named statistic (value, then p-value where stored); fixed-effect rows.
     """
+    spec = _spec_for(spec_name, specs_dir)
+    if _has_descriptives(con, run_id, spec_name):
+        return descriptives_table(con, run_id=run_id, spec_name=spec_name, table_id=table_id, paper=paper, spec=spec)
     fr = _results_frames(con, run_id, spec_name)
     if fr["models"].empty and fr["estimates"].empty:
         raise ReportError(f"no rows for spec {spec_name!r} in results.models/estimates of run {run_id}")
-    spec = _spec_for(spec_name, specs_dir)
     preferred = [m["id"] for m in spec.models] if spec is not None and spec.kind == "models" else []
     preferred = preferred or (list(spec.variables) if spec is not None else [])
     model_ids = _ordered(list(fr["models"]["model_id"]) + list(fr["estimates"]["model_id"]), preferred)
     labels = dict(spec.labels) if spec is not None else {}
     base = {"run_id": run_id, "spec": spec_name}
+    title = (spec.title if spec is not None else None) or _first(fr["estimates"], "table_title") or spec_name
+    if _is_single_spatial(fr, model_ids):
+        return _spatial_table(fr, model_ids[0], base, labels, table_id=table_id, paper=paper, title=str(title),
+                              source=_spec_source(spec), spec_name=spec_name)
     rows: list[Row] = []
     rows += _dependent_rows(fr, model_ids, labels)
     rows += _coefficient_rows(fr["estimates"], model_ids, base, labels)
     rows += _effect_rows(fr["effects"], model_ids, base, labels)
     rows += _model_rows(fr["models"], model_ids, base)
     rows += _stat_rows(fr["stats"], model_ids, base)
-    title = (spec.title if spec is not None else None) or _first(fr["estimates"], "table_title") or spec_name
     mart = _spec_source(spec)
     return ReportTable(
         id=table_id, paper=paper, title=str(title), columns=tuple(model_ids), rows=tuple(rows),
         source=mart, spec_file=f"analysis/specs/{spec_name}.yml",
         notes=("Standard errors in parentheses; *** p < 0.01, ** p < 0.05, * p < 0.1.",),
+    )
+
+
+SPATIAL_ESTIMATORS = {"sar", "sem", "sdm"}
+SPATIAL_COLUMNS = ("Main", "W×", "Direct", "Indirect", "Total")
+
+
+def _is_single_spatial(fr: Mapping[str, pd.DataFrame], model_ids: Sequence[str]) -> bool:
+    est = fr["estimates"]
+    return (len(model_ids) == 1 and not fr["effects"].empty and not est.empty
+            and set(est["estimator"].dropna()) <= SPATIAL_ESTIMATORS)
+
+
+def _spatial_table(
+    fr: Mapping[str, pd.DataFrame], model_id: str, base: Mapping[str, Any], labels: Mapping[str, str], *,
+    table_id: str, paper: str, title: str, source: str, spec_name: str,
+) -> ReportTable:
+    """One spatial model in the layout of paper 001 table 11.
+
+    Per regressor: the coefficient (Main), the coefficient of its spatial lag (W×) and the direct,
+    indirect and total effects.
+    """
+    est = fr["estimates"]
+    by = {str(r.term): r for r in est.itertuples(index=False)}
+    eff = {(str(r.term), str(r.effect)): r for r in fr["effects"].drop_duplicates(["term", "effect"]).itertuples(index=False)}
+    where = {**base, "model_id": model_id}
+    blank = Cell("")
+
+    def coef(term: str) -> tuple[Cell, Cell]:
+        r = by.get(term)
+        if r is None:
+            return blank, blank
+        w = {**where, "term": term}
+        p = None if pd.isna(r.p_value) else float(r.p_value)
+        return (_num(r.estimate, _key("results.estimates", w, "estimate"), fmt=lambda t: t + stars(p)),
+                _num(r.std_error, _key("results.estimates", w, "std_error"), fmt=lambda t: f"({t})"))
+
+    def effect(term: str, kind: str) -> tuple[Cell, Cell]:
+        r = eff.get((term, kind))
+        if r is None:
+            return blank, blank
+        w = {**where, "term": term, "effect": kind, "ci_kind": r.ci_kind}
+        return (_num(r.estimate, _key("results.effects", w, "estimate")),
+                _num(r.std_error, _key("results.effects", w, "std_error"), fmt=lambda t: f"({t})"))
+
+    terms = [t for t in _term_order(est, [model_id]) if not t.startswith("W*")]
+    rows: list[Row] = [Row("Dependent variable", (Cell(str(_first(est, "dependent") or "")), *[blank] * 4), "meta")]
+    for term in terms:
+        pairs = [coef(term), coef(f"W*{term}"), *(effect(term, k) for k in ("direct", "indirect", "total"))]
+        rows += [Row(_label(term, labels), tuple(p[0] for p in pairs), "coef"),
+                 Row("", tuple(p[1] for p in pairs), "se")]
+    orphans = [t for t in by if t.startswith("W*") and t[2:] not in terms]
+    for term in orphans:
+        c, e = coef(term)
+        rows += [Row(term, (blank, c, blank, blank, blank), "coef"), Row("", (blank, e, blank, blank, blank), "se")]
+    pad = (blank,) * 4
+    for r in _model_rows(fr["models"], [model_id], base) + _stat_rows(fr["stats"], [model_id], base):
+        rows.append(Row(r.label, r.cells + pad, r.kind))
+    return ReportTable(
+        id=table_id, paper=paper, title=title, columns=SPATIAL_COLUMNS, rows=tuple(rows), source=source,
+        spec_file=f"analysis/specs/{spec_name}.yml", stub_header=str(model_id),
+        notes=("Main: coefficient of the regressor; W×: coefficient of its spatial lag; direct, indirect "
+               "(spillover) and total effects after LeSage and Pace (2009), simulated standard errors in "
+               "parentheses. *** p < 0.01, ** p < 0.05, * p < 0.1 (coefficients only).",),
+    )
+
+
+def _has_descriptives(con: duckdb.DuckDBPyConnection, run_id: Any, spec_name: str) -> bool:
+    try:
+        row = con.execute("select count(*) from results.descriptives where run_id = ? and spec = ?",
+                          [run_id, spec_name]).fetchone()
+    except duckdb.CatalogException:
+        return False
+    return bool(row and row[0])
+
+
+DESCRIPTIVE_COLUMNS = (("obs", "Obs", True), ("mean", "Mean", False), ("sd", "Sd", False),
+                       ("min", "Min", False), ("max", "Max", False))
+
+
+def descriptives_table(
+    con: duckdb.DuckDBPyConnection, *, run_id: Any, spec_name: str, table_id: str, paper: str, spec: Any,
+) -> ReportTable:
+    """A descriptive-statistics table (paper 001 table 3, paper 004 table 1) from results.descriptives."""
+    d = _df(con, "select * from results.descriptives where run_id = ? and spec = ? order by rowid", [run_id, spec_name])
+    order = list(spec.variables) if spec is not None and spec.kind == "descriptives" else []
+    variables = _ordered(list(d["variable"]), order)
+    by = d.drop_duplicates("variable").set_index("variable")
+    labels = dict(spec.labels) if spec is not None else {}
+    base = {"run_id": run_id, "spec": spec_name}
+    rows = []
+    for v in variables:
+        cells = tuple(
+            _num(by.at[v, col], _key("results.descriptives", {**base, "variable": v}, col), integer=integer)
+            for col, _, integer in DESCRIPTIVE_COLUMNS
+        )
+        rows.append(Row(_label(str(v), labels), cells, "value"))
+    title = spec.title if spec is not None else spec_name
+    return ReportTable(
+        id=table_id, paper=paper, title=str(title), columns=tuple(c[1] for c in DESCRIPTIVE_COLUMNS),
+        rows=tuple(rows), source=_spec_source(spec), spec_file=f"analysis/specs/{spec_name}.yml",
+        stub_header="Variable", notes=("Sd: standard deviation.",),
     )
 
 
@@ -885,18 +995,26 @@ MART_TABLES: dict[str, Callable[[duckdb.DuckDBPyConnection, Mapping[str, list[st
 def _result_specs(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]], run_id: Any) -> list[str]:
     if "results.estimates" not in tables or run_id is None:
         return []
-    rows = con.execute(
-        "select spec from (select spec, min(rowid) as r from results.estimates where run_id = ? group by spec "
-        "union all select spec, min(rowid) + 1e12 from results.models where run_id = ? group by spec) "
-        "group by spec order by min(r)", [run_id, run_id]).fetchall()
+    parts = [f"select spec from results.{t} where run_id = ?" for t in ("estimates", "models", "descriptives")
+             if f"results.{t}" in tables]
+    rows = con.execute(f"select distinct spec from ({' union all '.join(parts)}) order by spec",
+                       [run_id] * len(parts)).fetchall()
     return [r[0] for r in rows]
 
 
 def _table_sort_key(name: str) -> tuple[str, int, str]:
+    """Sort key (paper, table number, rest) of a spec name.
+
+    ``p001_table11_economic`` -> ("001", 11, "_economic"); a spec without a table number
+    (``p001_spatial_tests``) sorts after the paper's numbered tables.
+    """
     import re
 
     m = re.match(r"p(\d{3})_table(\d+)(.*)", name)
-    return (m.group(1), int(m.group(2)), m.group(3)) if m else ("999", 0, name)
+    if m:
+        return m.group(1), int(m.group(2)), m.group(3)
+    m = re.match(r"p(\d{3})_?(.*)", name)
+    return (m.group(1), 10_000, m.group(2)) if m else ("999", 10_000, name)
 
 
 def study_tables(
@@ -960,6 +1078,8 @@ def _environment() -> Environment:
 
 
 def _caption(t: ReportTable) -> str:
+    if t.title.lower().startswith(f"paper {t.paper}"):
+        return t.title
     num = t.id.split("_table", 1)[1] if "_table" in t.id else ""
     head = f"Paper {t.paper}, table {num}" if num else f"Paper {t.paper}"
     return f"{head}. {t.title}"
