@@ -193,6 +193,7 @@ def fit_spatial_panel(
     logdet: LogDet | None = None,
     constant: bool | None = None,
     wy: Literal["lag_of_demeaned", "demeaned_lag"] = "lag_of_demeaned",
+    lee_yu: bool = False,
 ) -> SpatialFit:
     """Fit a fixed-effects spatial panel model by (concentrated) maximum likelihood.
 
@@ -220,6 +221,14 @@ def fit_spatial_panel(
         ``W (Q y)`` (the spatial lag of the demeaned y; R splm's ``spfeml``, the default) or
         ``Q (W y)`` (demeaning the spatial lag; Elhorst's MATLAB code). They coincide with entity
         effects only; with time effects they differ unless ``1'W = 1'``.
+    lee_yu : bool
+        Lee and Yu's (2010) transformation approach instead of the direct approach
+        (splm's default). The likelihood of the data after eliminating the fixed effects by
+        orthonormal transformations counts ``(N - 1)`` cross-sections when time effects are swept
+        out and ``(T - 1)`` periods when entity effects are, adds ``-T' ln(1 - rho)`` for time effects
+        (row-standardised W), uses ``Q (W y)``, and estimates ``sigma^2 = e'e / ((N - 1)(T - 1))``
+        (two-way case). Standard errors from the observed Hessian. It removes the O(1/N) bias of rho
+        that the direct approach has with time effects and few regions.
 
     Returns
     -------
@@ -255,21 +264,46 @@ def fit_spatial_panel(
     NT = N * T
     Xf = Xd.reshape(NT, -1)
     if model in ("sar", "sdm"):
+        if lee_yu:
+            wy = "demeaned_lag"
         Wy = spatial_lag_panel(W, yd) if wy == "lag_of_demeaned" else demean(spatial_lag_panel(W, y), effects)
+        has_t = effects in ("time", "twoways")
+        has_e = effects in ("entity", "twoways")
+        n_eff = (N - int(lee_yu and has_t)) * (T - int(lee_yu and has_e))
+        t_eff = T - int(lee_yu and has_e)
         b0 = _ols(Xf, yd.ravel())
         b1 = _ols(Xf, Wy.ravel())
         e0 = yd.ravel() - Xf @ b0
         e1 = Wy.ravel() - Xf @ b1
 
+        def jac(r: float) -> float:
+            return ld(r) - (np.log(1.0 - r) if lee_yu and has_t else 0.0)
+
         def negll(r: float) -> float:
             e = e0 - r * e1
-            return NT / 2 * np.log(e @ e) - T * ld(r)
+            return n_eff / 2 * np.log(e @ e) - t_eff * jac(r)
 
         rho = _bounded_max(negll, lo, hi)
         beta = b0 - rho * b1
         e = e0 - rho * e1
-        sigma2 = float(e @ e) / NT
+        sigma2 = float(e @ e) / n_eff
         trG, trGG, trGtG = ld.traces(rho)
+        if lee_yu:
+            # observed information (minus the Hessian) of the transformed likelihood
+            k = Xf.shape[1]
+            info = np.zeros((k + 2, k + 2))
+            info[:k, :k] = Xf.T @ Xf / sigma2
+            info[:k, k] = info[k, :k] = Xf.T @ Wy.ravel() / sigma2
+            info[k, k] = Wy.ravel() @ Wy.ravel() / sigma2 + t_eff * (
+                trGG - (1.0 / (1.0 - rho) ** 2 if has_t else 0.0))
+            info[k, k + 1] = info[k + 1, k] = float(Wy.ravel() @ e) / sigma2**2
+            info[k + 1, k + 1] = n_eff / (2 * sigma2**2)
+            V = np.linalg.inv(info)[:k + 1, :k + 1]
+            loglik = -n_eff / 2 * np.log(2 * np.pi * sigma2) + t_eff * jac(rho) - n_eff / 2
+            return SpatialFit(
+                model=model, names=names, beta=beta, spatial=float(rho), sigma2=sigma2, vcov=V,
+                loglik=float(loglik), nobs=NT, N=N, T=T, residuals=e.reshape(T, N), effects=effects,
+            )
         # G Xb = W (I - rho W)^-1 X b  per period
         Xb = (Xf @ beta).reshape(T, N)
         GXb = _g_apply(W, rho, Xb).ravel()
@@ -282,13 +316,33 @@ def fit_spatial_panel(
         info[k + 1, k + 1] = NT / (2 * sigma2**2)
     elif model == "sem":
         yv = yd
-        beta, lam = _sem_ml(yv, Xd, W, ld, lo, hi)
+        has_t = effects in ("time", "twoways")
+        has_e = effects in ("entity", "twoways")
+        n_eff = (N - int(lee_yu and has_t)) * (T - int(lee_yu and has_e))
+        t_eff = T - int(lee_yu and has_e)
+        beta, lam = _sem_ml(yv, Xd, W, ld, lo, hi, n_eff=n_eff, t_eff=t_eff,
+                            time_jac=lee_yu and has_t)
         rho = lam
         yf = yv - lam * spatial_lag_panel(W, yv)
         Xs = Xd - lam * spatial_lag_panel(W, Xd)
         Xsf = Xs.reshape(NT, -1)
         e = yf.ravel() - Xsf @ beta
-        sigma2 = float(e @ e) / NT
+        sigma2 = float(e @ e) / n_eff
+        if lee_yu:
+            trG, trGG, trGtG = ld.traces(lam)
+            k = Xsf.shape[1]
+            info = np.zeros((k + 2, k + 2))
+            info[:k, :k] = Xsf.T @ Xsf / sigma2
+            info[k, k] = t_eff * (trGG + trGtG - (1.0 / (1.0 - lam) ** 2 if has_t else 0.0))
+            info[k, k + 1] = info[k + 1, k] = t_eff * (trG - (1.0 / (1.0 - lam) if has_t else 0.0)) / sigma2
+            info[k + 1, k + 1] = n_eff / (2 * sigma2**2)
+            V = np.linalg.inv(info)[:k + 1, :k + 1]
+            jac = ld(lam) - (np.log(1.0 - lam) if has_t else 0.0)
+            loglik = -n_eff / 2 * np.log(2 * np.pi * sigma2) + t_eff * jac - n_eff / 2
+            return SpatialFit(
+                model=model, names=names, beta=beta, spatial=float(lam), sigma2=sigma2, vcov=V,
+                loglik=float(loglik), nobs=NT, N=N, T=T, residuals=e.reshape(T, N), effects=effects,
+            )
         trG, trGG, trGtG = ld.traces(lam)
         k = Xsf.shape[1]
         info = np.zeros((k + 2, k + 2))
@@ -329,7 +383,8 @@ def _bounded_max(negll: Any, lo: float, hi: float) -> float:
 
 
 def _sem_ml(yd: np.ndarray, Xd: np.ndarray, W: Any, ld: LogDeterminant, lo: float,
-            hi: float) -> tuple[np.ndarray, float]:
+            hi: float, *, n_eff: int | None = None, t_eff: int | None = None,
+            time_jac: bool = False) -> tuple[np.ndarray, float]:
     T, N = yd.shape
     NT = N * T
     Wy = spatial_lag_panel(W, yd)
@@ -341,9 +396,12 @@ def _sem_ml(yd: np.ndarray, Xd: np.ndarray, W: Any, ld: LogDeterminant, lo: floa
         b = _ols(Xs, ys)
         return b, ys - Xs @ b
 
+    n_e = NT if n_eff is None else n_eff
+    t_e = T if t_eff is None else t_eff
+
     def negll(lam: float) -> float:
         _, e = beta_at(lam)
-        return NT / 2 * np.log(e @ e) - T * ld(lam)
+        return n_e / 2 * np.log(e @ e) - t_e * (ld(lam) - (np.log(1.0 - lam) if time_jac else 0.0))
 
     lam = _bounded_max(negll, lo, hi)
     return beta_at(lam)[0], lam
@@ -618,8 +676,9 @@ def _fit_spatial_spec(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any, ki
             durbin = [x_terms.index(t) for t in durbin_spec]
     else:
         durbin = None
+    lee_yu = bool(model.get("lee_yu", False))
     fit = fit_spatial_panel(y, X, W, model=kind, effects=effects, names=x_terms,  # type: ignore[arg-type]
-                            durbin=durbin)
+                            durbin=durbin, lee_yu=lee_yu)
     sname = "lambda" if kind == "sem" else "rho"
     terms = fit.names + [sname]
     params = np.append(fit.beta, fit.spatial)
@@ -634,8 +693,10 @@ def _fit_spatial_spec(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any, ki
         for k, (v, p) in lm_tests(y, X, W, effects=effects).items():  # type: ignore[arg-type]
             diags[k] = TestStat(v, p, 1, dist="chi2")
         if kind == "sdm":
-            sar = fit_spatial_panel(y, X, W, model="sar", effects=effects, names=x_terms)  # type: ignore[arg-type]
-            sem = fit_spatial_panel(y, X, W, model="sem", effects=effects, names=x_terms)  # type: ignore[arg-type]
+            sar = fit_spatial_panel(y, X, W, model="sar", effects=effects, names=x_terms,  # type: ignore[arg-type]
+                                    lee_yu=lee_yu)
+            sem = fit_spatial_panel(y, X, W, model="sem", effects=effects, names=x_terms,  # type: ignore[arg-type]
+                                    lee_yu=lee_yu)
             for k2, (v, p, df) in sdm_restriction_tests(fit, sar, sem).items():
                 diags[k2] = TestStat(v, p, df, dist="chi2")
     effects_out: dict[str, dict[str, EffectEstimate]] = {}
@@ -653,7 +714,7 @@ def _fit_spatial_spec(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any, ki
         model_id=str(model.get("id")), estimator=kind, dependent=str(model.get("y")), terms=terms,
         params=params, std_errors=se, nobs=fit.nobs, dist="normal", n_entities=fit.N,
         cov_type="ml", fixed_effects=fe, diagnostics=diags, effects=effects_out,
-        info={"n_periods": fit.T, "effects": effects},
+        info={"n_periods": fit.T, "effects": effects, "lee_yu": lee_yu},
     )
 
 
