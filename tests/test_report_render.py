@@ -87,9 +87,17 @@ def render(page: Path, tmp: Path, *, screenshot: Path | None = None, window: str
 
 # ------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def demo_report(demo_warehouse):
-    """The report of the demo warehouse, written to reports/ (as ``agglo run`` does)."""
-    wh = Path(getattr(demo_warehouse, "path", demo_warehouse))
+def demo_report(demo_warehouse, tmp_path_factory):
+    """The demo warehouse analysed (every spec) and its report written to reports/, as ``agglo run`` does.
+
+    The session's demo warehouse is copied first: the analysis writes the results schema.
+    """
+    from analysis.runner import analyze
+
+    tmp = tmp_path_factory.mktemp("report_warehouse")
+    wh = tmp / "agglo.duckdb"
+    shutil.copyfile(demo_warehouse, wh)
+    analyze(warehouse=wh, tables_dir=tmp / "tables", quiet=True)
     html = R.write_report(wh, REPORTS_DIR)
     return wh, html
 
