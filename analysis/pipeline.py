@@ -93,6 +93,7 @@ def build_lock(warehouse: Path) -> Iterator[None]:
         When another live process is building the same warehouse.
     """
     lock = warehouse.with_name(f".{warehouse.stem}.building.lock")
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(2):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
