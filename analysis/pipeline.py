@@ -119,7 +119,7 @@ def build_lock(warehouse: Path) -> Iterator[None]:
 
 
 def _target_dir(warehouse: Path) -> Path:
-    """dbt target directory reused by every build of ``warehouse`` (keeps partial_parse.msgpack)."""
+    """The dbt target directory reused by every build of ``warehouse`` (keeps partial_parse.msgpack)."""
     digest = hashlib.sha1(str(warehouse).encode("utf-8")).hexdigest()[:10]
     return PROJECT_ROOT / "target" / f"agglo-build-{digest}"
 
