@@ -293,24 +293,27 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
 
 
 def _study_columns(con: Any, specs_dir: Path, tables: set[str]) -> Any:
-    """Profile (present, non-null count, distinct count) of every column a study spec uses."""
+    """Profile (present, non-null count, distinct count) of every (table, column) a study spec uses."""
     try:
         uses = study_column_uses(specs_dir)
     except Exception as exc:  # a spec that does not load is reported, not hidden
         return f"could not read the specs in {specs_dir}: {exc}"
-    rows = []
+    specs: dict[tuple[str, str], list[str]] = {}
     for spec, table, column in uses:
-        present = table in tables and column in {
-            r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'main' "
-                "and table_name = ?", [table]).fetchall()}
+        specs.setdefault((table, column), []).append(spec)
+    columns = {t: {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'main' and table_name = ?",
+        [t]).fetchall()} for t in {t for t, _ in specs} & tables}
+    rows = []
+    for (table, column), names in specs.items():
+        present = column in columns.get(table, set())
         n_non_null = n_distinct = None  # absent: only column_exists fails
         if present:
             n_non_null, n_distinct = con.execute(
                 f'select count("{column}"), count(distinct "{column}") from main."{table}"').fetchone()
-        rows.append({"spec": spec, "table": table, "column": column, "is_present": present,
+        rows.append({"table": table, "column": column, "specs": ", ".join(names), "is_present": present,
                      "n_non_null": n_non_null, "n_distinct": n_distinct})
-    frame = pd.DataFrame(rows, columns=["spec", "table", "column", "is_present", "n_non_null", "n_distinct"])
+    frame = pd.DataFrame(rows, columns=["table", "column", "specs", "is_present", "n_non_null", "n_distinct"])
     return frame.astype({"n_non_null": "Int64", "n_distinct": "Int64", "is_present": bool})
 
 
