@@ -55,6 +55,7 @@ MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X")
 SEQUENTIAL_CMAP = "cividis"
 
 SINGLE_COLUMN_IN = 3.5
+LEGEND_ROW_IN = 0.16  # height of one legend row at the legend font size
 PNG_DPI = 200
 
 #: ISO 3166-2:CN subdivision letters, keyed by the first two digits of the GB/T 2260 code. Used
@@ -84,7 +85,7 @@ PRINT_STYLE: dict[str, object] = {
     "axes.prop_cycle": matplotlib.cycler(color=list(LINE_COLOURS)),
     "figure.dpi": 100,
     "savefig.dpi": PNG_DPI,
-    "savefig.bbox": "tight",
+    "savefig.bbox": None,  # constrained layout already fits labels and legends; "tight" costs a second draw
     "savefig.pad_inches": 0.03,
     "svg.fonttype": "path",
     "svg.hashsalt": "agglo",  # deterministic ids in the SVG files
@@ -144,6 +145,16 @@ def series_style(i: int) -> dict[str, object]:
         "linestyle": LINE_STYLES[(i // len(LINE_COLOURS)) % len(LINE_STYLES)],
         "marker": MARKERS[i % len(MARKERS)],
     }
+
+
+def _legend_columns(labels: Sequence[str], *, max_cols: int = 2, width_chars: int = 44) -> int:
+    """Legend columns that fit a single-column figure.
+
+    As many as ``max_cols`` while columns x (longest label + marker) stay within about
+    ``width_chars`` characters.
+    """
+    longest = max((len(str(t)) for t in labels), default=1) + 6
+    return max(1, min(max_cols, width_chars // longest))
 
 
 # ---------------------------------------------------------------------------------------- saving
@@ -319,15 +330,18 @@ def fig_top_trends(
     """
     d = _require(df, [entity, label, time, value], "fig_top_trends")
     top = top_n_latest(d, entity=entity, time=time, value=value, n=n)
-    fig, ax = _new_figure(3.0)
-    for i, code in enumerate(top):
+    names = d.drop_duplicates(entity).set_index(d.drop_duplicates(entity)[entity].astype(str))[label]
+    labels = [f"{i + 1}. {names[code]}" for i, code in enumerate(top)]
+    ncols = _legend_columns(labels)
+    fig, ax = _new_figure(2.9 + LEGEND_ROW_IN * math.ceil(len(labels) / ncols))
+    for i, (code, lab) in enumerate(zip(top, labels, strict=True)):
         s = d[d[entity].astype(str) == code].sort_values(time)
-        ax.plot(s[time], s[value], label=f"{i + 1}. {s[label].iloc[0]}", markevery=2, **series_style(i))
+        ax.plot(s[time], s[value], label=lab, markevery=2, **series_style(i))
     ax.set_xlabel("Year")
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(ncols=2, loc="upper left", bbox_to_anchor=(0, -0.2), title=f"Ranking in {int(d[time].max())}")
+    fig.legend(ncols=ncols, loc="outside lower center", title=f"Ranking in {int(d[time].max())}")
     ax.xaxis.get_major_locator().set_params(integer=True)
     return fig
 
@@ -387,7 +401,7 @@ def fig_group_lines(
     """
     d = _require(df, [group, time, value], "fig_group_lines")
     groups = list(order) if order is not None else sorted(d[group].astype(str).unique())
-    fig, ax = _new_figure(2.6)
+    fig, ax = _new_figure(3.0 if len(groups) + (reference is not None) > 3 else 2.6)
     for i, g in enumerate(groups):
         s = d[d[group].astype(str) == g].sort_values(time)
         if s.empty:
@@ -401,7 +415,8 @@ def fig_group_lines(
     if title:
         ax.set_title(title)
     if len(groups) + (reference is not None) > 3:
-        ax.legend(ncols=2, loc="upper left", bbox_to_anchor=(0, -0.22))
+        labels = [h.get_label() for h in ax.get_lines()]
+        fig.legend(ncols=_legend_columns(labels), loc="outside lower center")
     else:
         ax.legend(loc="best")
     return fig
@@ -457,7 +472,7 @@ def fig_moran_scatter(
     ax.set_xlabel(f"{variable}, standardised (z, sd units)")
     ax.set_ylabel("Spatial lag W·z (sd units)")
     title = f"n = {len(d)}" + (f", {year}" if year is not None else "") + (f"; W = {matrix}" if matrix else "")
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), title=title)
+    fig.legend(loc="outside lower center", title=title)
     for lab, xq, yq in (("HH", 0.98, 0.98), ("LH", 0.02, 0.98), ("LL", 0.02, 0.02), ("HL", 0.98, 0.02)):
         ax.text(xq, yq, lab, transform=ax.transAxes, ha="right" if xq > 0.5 else "left",
                 va="top" if yq > 0.5 else "bottom", color="#666666", fontsize=6.5)
@@ -478,7 +493,8 @@ def fig_weights_bar(
     ax.set_yticks(ys, [str(v) for v in d[label]], fontsize=6)
     ax.set_xlabel(xlabel)
     handles = [matplotlib.patches.Patch(color=colours[g], label=g) for g in groups]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.12), ncols=2, title="Dimension")
+    fig.legend(handles=handles, loc="outside lower center", ncols=_legend_columns(groups, max_cols=3),
+               title="Dimension")
     return fig
 
 

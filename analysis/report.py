@@ -740,7 +740,7 @@ def _fig_top10(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) 
 
     d = _province_panel(con, tables, ["name_en", "ami"])
     fig = fig_top_trends(d, entity="province_code", label="name_en", value="ami",
-                         ylabel="Advanced manufacturing index ami (0–100)")
+                         ylabel="Advanced mfg. index ami (0–100)")
     return fig, "Provinces ranked by ami in the latest year; the legend lists them in that order."
 
 
@@ -749,7 +749,7 @@ def _fig_scatter(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]
 
     d = _province_panel(con, tables, ["coagglo", "ami"]).dropna(subset=["coagglo", "ami"])
     fig = fig_scatter_fit(d, x="coagglo", y="ami", xlabel="Industrial synergy agglomeration coagglo (index)",
-                          ylabel="Advanced manufacturing index ami (0–100)")
+                          ylabel="Advanced mfg. index ami (0–100)")
     line = ols_line(d["coagglo"], d["ami"])
     return fig, (f"Pooled province-years, n = {line.n}; OLS line ami = {line.intercept:.3f} + "
                  f"{line.slope:.3f} × coagglo (R² = {line.r2:.3f}).")
@@ -787,7 +787,7 @@ def _fig_lq_regions(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[st
     order = [r for r in ("East", "Central", "West") if r in set(d["region"])]
     fig = fig_group_lines(d, group="region", value="lq", order=order or None, reference=1.0,
                           reference_label="LQ = 1 (national share)",
-                          ylabel="Manufacturing LQ (mean of provinces)")
+                          ylabel="Mfg. LQ, mean of provinces")
     return fig, "Unweighted mean of magglo over the provinces of each region of paper 004 (Tibet excluded)."
 
 
@@ -809,7 +809,7 @@ def _fig_sichuan(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]
     labels = d.drop_duplicates("row_code").set_index("row_code")["row_label_en"]
     order = [str(labels[c]) for c in SICHUAN_REGIONS if c in labels.index]
     fig = fig_group_lines(d, group="row_label_en", value="mfg_lq", order=order, reference=1.0,
-                          reference_label="LQ = 1 (Sichuan share)", ylabel="Manufacturing location quotient (ratio)")
+                          reference_label="LQ = 1 (Sichuan share)", ylabel="Mfg. location quotient (ratio)")
     return fig, "Column mfg_lq of the five economic regions (paper 000 table 2)."
 
 
@@ -839,7 +839,7 @@ def _fig_weights(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]
     from analysis.figures import fig_weights_bar
 
     d = _ami_weights_latest(con, tables)
-    d = d.assign(dim_label=d["dimension"].map(AMI_DIMENSIONS).fillna(d["dimension"]))
+    d = d.assign(dim_label=d["dimension"].map(AMI_DIMENSIONS_SHORT).fillna(d["dimension"]))
     fig = fig_weights_bar(d, label="indicator_code", group="dim_label", weight="overall_weight")
     return fig, "Overall entropy weights (overall_weight) of the 21 indicators of ami, coloured by dimension."
 
@@ -917,6 +917,8 @@ def figure_plans(warehouse: Path) -> list[FigurePlan]:
 # ============================================================================================ mart tables
 AMI_DIMENSIONS = {"amt": "Technology (amt)", "amm": "Management (amm)", "amw": "Workforce (amw)",
                   "gam": "Green (gam)", "ame": "Efficiency (ame)"}
+AMI_DIMENSIONS_SHORT = {"amt": "Technology", "amm": "Management", "amw": "Workforce", "gam": "Green",
+                        "ame": "Efficiency"}
 
 
 def _ami_weights_latest(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> pd.DataFrame:

@@ -174,7 +174,7 @@ def test_fig_top_trends_legend_in_latest_ranking_and_palette():
     df = _panel()
     fig = F.fig_top_trends(df, entity="code", label="name", value="v", ylabel="Index (0-100)")
     ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
     # v grows with k, so the ranking in 2021 is P11, P10, ..., P02
     assert labels == [f"{i + 1}. P{11 - i:02d}" for i in range(10)]
     assert ax.get_xlabel() == "Year" and ax.get_ylabel() == "Index (0-100)"
@@ -207,7 +207,7 @@ def test_fig_moran_scatter_slope_is_moran_i():
     sc = F.moran_scatter_data(x, _line_weights())
     fig = F.fig_moran_scatter(sc, variable="ami")
     ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == [f"least-squares line, slope = Moran's I = {-1.5 / 14:.3f}"]
     # the line is the OLS fit of Wz on z (hand-worked slope -1.5/14 above)
     line = F.ols_line(sc["z"], sc["wz"])
@@ -243,3 +243,63 @@ def test_save_figure_png_200dpi_and_valid_svg(tmp_path):
 def test_figure_functions_name_the_missing_column():
     with pytest.raises(F.FigureDataError, match=r"fig_scatter_fit: missing column\(s\) \['y'\]"):
         F.fig_scatter_fit(pd.DataFrame({"x": [1.0]}), x="x", y="y", xlabel="x", ylabel="y")
+
+
+# ------------------------------------------------------------------------------------ print layout
+
+
+def assert_nothing_clipped(fig) -> None:
+    """Everything drawn lies inside the canvas: the tight bounding box of all drawn artists (what
+    ``bbox_inches="tight"`` would crop to) does not reach beyond the figure (no label cut off)."""
+    fig.draw_without_rendering()  # runs the constrained layout, as savefig does
+    tight = fig.get_tightbbox()  # inches
+    w, h = fig.get_size_inches()
+    eps = 0.01
+    assert tight.x0 >= -eps and tight.y0 >= -eps and tight.x1 <= w + eps and tight.y1 <= h + eps, (
+        f"drawn content {tight} extends beyond the {w:.2f} x {h:.2f} in figure")
+
+
+def _all_figures():
+    panel = _panel()
+    long_names = panel.assign(name=panel["name"] + " Autonomous Region")
+    groups = pd.DataFrame([{"g": g, "year": y, "v": 1 + 0.1 * k + 0.01 * y}
+                           for k, g in enumerate(["Chengdu Plain", "South Sichuan", "Northeast Sichuan",
+                                                  "Panxi (Panzhihua-Xichang)", "Northwest Sichuan"])
+                           for y in range(2011, 2023)])
+    weights = pd.DataFrame({"label": [f"indicator_with_a_long_code_{i:02d}_pct" for i in range(21)],
+                            "group": [["Technology", "Management", "Workforce", "Green", "Efficiency"][i % 5]
+                                      for i in range(21)],
+                            "w": np.linspace(0.01, 0.09, 21)})
+    x = pd.Series({"A": 1.0, "B": 2.0, "C": 6.0})
+    lay = F.tile_grid_layout(pd.DataFrame({"code": list("abcdef"), "lon": [87, 100, 110, 116, 121, 126],
+                                           "lat": [43, 30, 35, 40, 31, 46]}), code="code", lon="lon", lat="lat")
+    return {
+        "top": F.fig_top_trends(long_names, entity="code", label="name", value="v",
+                                ylabel="Advanced mfg. index ami (0–100)"),
+        "scatter": F.fig_scatter_fit(panel, x="x", y="v", xlabel="Industrial synergy agglomeration coagglo (index)",
+                                     ylabel="Advanced mfg. index ami (0–100)"),
+        "groups": F.fig_group_lines(groups, group="g", value="v", reference=1.0, reference_label="LQ = 1 (Sichuan share)",
+                                    ylabel="Mfg. location quotient (ratio)"),
+        "groups3": F.fig_group_lines(groups[groups["g"].isin(["Panxi (Panzhihua-Xichang)", "South Sichuan"])],
+                                     group="g", value="v", reference=1.0, reference_label="LQ = 1 (national share)",
+                                     ylabel="Mfg. LQ, mean of provinces"),
+        "band": F.fig_band(groups.assign(lo=groups["v"] - 0.1, hi=groups["v"] + 0.1), line="v", line_label="C",
+                           low="lo", high="hi", band_label="Interquartile range over the 19 sections",
+                           ylabel="Locational Gini coefficient (0–1)"),
+        "moran": F.fig_moran_scatter(F.moran_scatter_data(x, _line_weights()), variable="ami 2021", year=2021,
+                                     matrix="economic-geographic"),
+        "weights": F.fig_weights_bar(weights, label="label", group="group", weight="w"),
+        "tiles": F.fig_tile_map(lay, pd.Series(dict(zip("abcdef", range(6), strict=True))), labels=pd.Series(
+            dict(zip("abcdef", ["XJ", "SC", "SN", "BJ", "SH", "HL"], strict=True))),
+            colorbar_label="Advanced manufacturing index ami, 2021 (0–100)"),
+    }
+
+
+@pytest.mark.parametrize("name", ["top", "scatter", "groups", "groups3", "band", "moran", "weights", "tiles"])
+def test_figures_fit_a_single_column_without_clipping(name):
+    fig = _all_figures()[name]
+    assert fig.get_figwidth() == pytest.approx(F.SINGLE_COLUMN_IN)
+    assert_nothing_clipped(fig)
+    # labelled axes (the tile map has only its colour bar's label)
+    axes = [ax for ax in fig.axes if ax.get_xlabel() or ax.get_ylabel()]
+    assert axes, "no axis label"
