@@ -123,3 +123,41 @@ def test_spatial_weights(wh, inputs):
                              inputs["int_province_indicators_interpolated"],
                              inputs["int_county_indicators_interpolated"])
     assert_agree(wh("fct_spatial_weights"), ix.spatial_weights(units), ["matrix_name", "level", "i", "j"], ["w"])
+
+
+def test_per_year_and_estimated_alpha_options(demo_warehouse, tmp_path, monkeypatch):
+    """vars entropy_normalisation / gem_in_normalisation = per_year and tfp_alpha = estimated."""
+    import shutil
+
+    from dbt.cli.main import dbtRunner
+
+    from analysis.paths import PROJECT_ROOT
+
+    copy = tmp_path / "agglo_vars.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    monkeypatch.setenv("AGGLO_DUCKDB_PATH", str(copy))
+    monkeypatch.chdir(PROJECT_ROOT)
+    # only models downstream of the (already built) cleaned views are rebuilt: no raw_dir needed
+    res = dbtRunner().invoke([
+        "build", "--quiet", "--exclude", "test_type:unit",
+        "--select", "int_ami_indicators_normalised+", "fct_county_tfp+", "fct_gem_in_scores+",
+        "--vars", "{entropy_normalisation: per_year, gem_in_normalisation: per_year, tfp_alpha: estimated}"])
+    assert res.success, res.exception
+    con = duckdb.connect(str(copy))  # dbt (in-process) may still hold it read-write
+    try:
+        def wh(n):
+            return con.execute(f"select * from {n}").df()
+        pi, cat = wh("int_province_indicators_interpolated"), wh("indicator_catalog")
+        ci = wh("int_county_indicators_interpolated")
+        weights, scores = ix.ami_weights_and_scores(pi, cat, per_year=True)
+        mart_w = wh("fct_ami_weights")
+        assert mart_w["weight_year"].notna().all() and mart_w["weight_year"].nunique() == 19
+        assert_agree(mart_w, weights, ["weight_year", "indicator_code"],
+                     ["overall_weight", "within_dimension_weight"])
+        assert_agree(wh("fct_ami_scores"), scores, ["province_code", "year"], ["ami", "amt", "ame"])
+        assert_agree(wh("fct_gem_in_scores"), ix.gem_in_scores(ci, cat, per_year=True),
+                     ["county_code", "year"], ["gem_in"])
+        assert_agree(wh("fct_county_tfp"), ix.county_tfp(ci, alpha="estimated"),
+                     ["county_code", "year"], ["alpha", "ln_tfp"])
+    finally:
+        con.close()
