@@ -121,7 +121,12 @@ def build_lock(warehouse: Path) -> Iterator[None]:
 def _target_dir(warehouse: Path) -> Path:
     """The dbt target directory reused by every build of ``warehouse`` (keeps partial_parse.msgpack)."""
     digest = hashlib.sha1(str(warehouse).encode("utf-8")).hexdigest()[:10]
-    return PROJECT_ROOT / "target" / f"agglo-build-{digest}"
+    root = PROJECT_ROOT / "target"
+    others = sorted((p for p in root.glob("agglo-build-*") if p.name != f"agglo-build-{digest}"),
+                    key=lambda p: p.stat().st_mtime)
+    for p in others[: max(0, len(others) - KEEP_BUILD_LOGS)]:  # e.g. from temporary test warehouses
+        shutil.rmtree(p, ignore_errors=True)
+    return root / f"agglo-build-{digest}"
 
 
 def _remove_db(path: Path) -> None:
@@ -197,7 +202,8 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
     log_dir = _log_dir()
     progress(f"dbt build -> {new.name} (raw dir {raw_dir})")
     try:
-        args = ["build", "--select", select] if select else ["build"]
+        # with a selection, run only the tests whose parents are all selected (cautious)
+        args = ["build", "--select", select, "--indirect-selection", "cautious"] if select else ["build"]
         result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
                          log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
         if not result.ok:
@@ -252,8 +258,8 @@ def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, 
     quiet : bool, keyword-only
         Do not print progress.
     select : str, optional, keyword-only
-        dbt node selection (``--select``) to build a part of the project only (tests, debugging);
-        default: everything.
+        dbt node selection (``--select``) to build a part of the project only (tests, debugging),
+        with the tests whose parents are all selected; default: everything.
 
     Returns
     -------

@@ -179,6 +179,14 @@ def test_paper_variables_and_employment(con: duckdb.DuckDBPyConnection) -> None:
                        "and sector_code = 'C' and year = 2004") == 115.0
 
 
+def test_optional_firms_file_is_read_and_resolved(con: duckdb.DuckDBPyConnection) -> None:
+    # firms.csv is present in the fixture, so the pipeline passes has_firms: true
+    rows = con.execute("select firm_id, year, county_code, industry_division_code, employment "
+                       "from int_firms_cleaned order by 1, 2").fetchall()
+    assert rows == [("F001", 2011, "510117", "13", 120.0), ("F001", 2012, "510117", "13", 130.0),
+                    ("F002", 2012, "510116", "39", 45.0)]
+
+
 def test_failing_build_names_test_and_file_and_keeps_published(tmp_path: Path, small_warehouse: Path) -> None:
     published = tmp_path / "agglo.duckdb"
     shutil.copy(small_warehouse, published)
