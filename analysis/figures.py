@@ -29,9 +29,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib import cm, colors, patches, ticker  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 P = ParamSpec("P")
@@ -128,7 +129,7 @@ def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFram
     return out
 
 
-def _new_figure(height_in: float, width_in: float = SINGLE_COLUMN_IN) -> tuple[Figure, plt.Axes]:
+def _new_figure(height_in: float, width_in: float = SINGLE_COLUMN_IN) -> tuple[Figure, Axes]:
     with print_style():
         fig = Figure(figsize=(width_in, height_in), layout="constrained")
         ax = fig.add_subplot()
@@ -492,7 +493,7 @@ def fig_weights_bar(
     ax.barh(ys, d[weight], color=[colours[str(g)] for g in d[group]], height=0.75)
     ax.set_yticks(ys, [str(v) for v in d[label]], fontsize=6)
     ax.set_xlabel(xlabel)
-    handles = [matplotlib.patches.Patch(color=colours[g], label=g) for g in groups]
+    handles = [patches.Patch(color=colours[g], label=g) for g in groups]
     fig.legend(handles=handles, loc="outside lower center", ncols=_legend_columns(groups, max_cols=3),
                title="Dimension")
     return fig
@@ -621,16 +622,16 @@ def fig_tile_map(
         raise FigureDataError("fig_tile_map: no unit of the layout has a value")
     nrow, ncol = int(lay["row"].max()) + 1, int(lay["col"].max()) + 1
     fig, ax = _new_figure(width_in * nrow / ncol + 0.5, width_in)
-    norm = matplotlib.colors.Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
+    norm = colors.Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
     cmap = matplotlib.colormaps[SEQUENTIAL_CMAP]
     for (_, t), val in zip(lay.iterrows(), v, strict=True):
         ok = bool(np.isfinite(val))
         colour = cmap(norm(val)) if ok else "#dddddd"
-        ax.add_patch(matplotlib.patches.Rectangle(
+        ax.add_patch(patches.Rectangle(
             (t["col"], -t["row"]), 0.94, 0.94, facecolor=colour, edgecolor="white", lw=0.3,
             hatch=None if ok else "///"))
         if labels is not None and t["code"] in labels.index:
-            lum = 0.0 if not ok else float(np.dot(matplotlib.colors.to_rgb(colour), [0.299, 0.587, 0.114]))
+            lum = 0.0 if not ok else float(np.dot(colors.to_rgb(colour), [0.299, 0.587, 0.114]))
             ax.text(t["col"] + 0.47, -t["row"] + 0.47, str(labels[t["code"]]), ha="center", va="center",
                     fontsize=5.5, color="white" if lum < 0.5 else "black")
     ax.set_xlim(-0.1, ncol + 0.05)
@@ -639,7 +640,7 @@ def fig_tile_map(
     ax.set_axis_off()
     if title:
         ax.set_title(title)
-    sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+    sm = cm.ScalarMappable(norm=norm, cmap=cmap)
     cb = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02, label=colorbar_label)
-    cb.ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+    cb.ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=5))
     return fig

@@ -362,17 +362,45 @@ _STAT_LABELS = {
 _INTEGER_STATS = {"n_instruments"}
 
 
-def _spec_for(name: str, specs_dir: Path) -> Any:
-    """The parsed spec ``specs_dir/name.yml`` or ``None`` when absent or invalid."""
-    from analysis.spec import load_spec
+@dataclass(frozen=True)
+class SpecInfo:
+    """What the report needs from a spec file: title, data source, column and row order, labels.
 
-    path = specs_dir / f"{name}.yml"
-    if not path.exists():
+    Read with plain YAML (the spec runner validates specs; the report only reads these keys and
+    so does not import the estimators).
+    """
+
+    name: str
+    title: str
+    kind: str
+    data: Mapping[str, Any]
+    model_ids: tuple[str, ...]
+    variables: tuple[str, ...]
+    labels: Mapping[str, str]
+
+
+def _spec_for(name: str, specs_dir: Path) -> SpecInfo | None:
+    """The spec ``specs_dir/name.yml`` (or ``.yaml``), or ``None`` when absent or unreadable."""
+    import yaml
+
+    path = next((p for p in (specs_dir / f"{name}.yml", specs_dir / f"{name}.yaml") if p.exists()), None)
+    if path is None:
         return None
     try:
-        return load_spec(path)
-    except Exception:  # noqa: BLE001 - an invalid spec still gets its results shown
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
         return None
+    if not isinstance(raw, Mapping):
+        return None
+    models = raw.get("models") if isinstance(raw.get("models"), list) else []
+    variables = raw.get("variables") if isinstance(raw.get("variables"), list) else []
+    labels = raw.get("labels") if isinstance(raw.get("labels"), Mapping) else {}
+    data = raw.get("data") if isinstance(raw.get("data"), Mapping) else {}
+    return SpecInfo(
+        name=name, title=str(raw.get("title", name)), kind=str(raw.get("kind", "models")), data=dict(data),
+        model_ids=tuple(str(m["id"]) for m in models if isinstance(m, Mapping) and "id" in m),
+        variables=tuple(str(v) for v in variables), labels={str(k): str(v) for k, v in labels.items()},
+    )
 
 
 def _ordered(first_seen: Sequence[str], preferred: Sequence[str]) -> list[str]:
@@ -411,7 +439,7 @@ def results_table(
     fr = _results_frames(con, run_id, spec_name)
     if fr["models"].empty and fr["estimates"].empty:
         raise ReportError(f"no rows for spec {spec_name!r} in results.models/estimates of run {run_id}")
-    preferred = [m["id"] for m in spec.models] if spec is not None and spec.kind == "models" else []
+    preferred = list(spec.model_ids) if spec is not None and spec.kind == "models" else []
     preferred = preferred or (list(spec.variables) if spec is not None else [])
     model_ids = _ordered(list(fr["models"]["model_id"]) + list(fr["estimates"]["model_id"]), preferred)
     labels = dict(spec.labels) if spec is not None else {}
@@ -543,7 +571,7 @@ def _first(df: pd.DataFrame, col: str) -> Any:
     return None if vals.empty else vals.iloc[0]
 
 
-def _spec_source(spec: Any) -> str:
+def _spec_source(spec: SpecInfo | None) -> str:
     if spec is None:
         return "unknown (spec file not found)"
     data = spec.data
@@ -707,8 +735,6 @@ def build_figures(
     con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]], fig_dir: Path, plans: Sequence[FigurePlan]
 ) -> tuple[list[ReportFigure], list[Missing], dict[str, float]]:
     """Make every planned figure; a figure whose data are missing is reported, not fatal."""
-    import matplotlib.pyplot as plt
-
     from analysis.figures import FigureDataError, save_figure
 
     figures: list[ReportFigure] = []
@@ -722,7 +748,6 @@ def build_figures(
             missing.append(Missing(plan.id, f"{plan.title}: {exc}"))
             continue
         saved = save_figure(fig, fig_dir, plan.name)
-        plt.close(fig)
         caption = f"Source: {plan.source}." + (f" {note}" if note else "")
         figures.append(ReportFigure(plan.id, plan.title, caption, saved.png, saved.svg, _embed(saved.svg)))
         timings[plan.id] = time.perf_counter() - t0
@@ -813,26 +838,27 @@ def _fig_sichuan(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]
     return fig, "Column mfg_lq of the five economic regions (paper 000 table 2)."
 
 
-def _fig_moran(warehouse: Path) -> Callable[[duckdb.DuckDBPyConnection, Mapping[str, list[str]]], tuple[Any, str]]:
-    def build(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> tuple[Any, str]:
-        from analysis.estimators import SpecError
-        from analysis.figures import fig_moran_scatter, moran_scatter_data
-        from analysis.spec import load_weights
+def _weights(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]], matrix: str, level: str) -> pd.DataFrame:
+    """Long weights ``from, to, w`` of one matrix and level of fct_spatial_weights (i = row, j = column)."""
+    _need(tables, "fct_spatial_weights", ["matrix_name", "level", "i", "j", "w"])
+    w = _df(con, 'select i as "from", j as "to", w from main.fct_spatial_weights where matrix_name = ? and level = ?',
+            [matrix, level])
+    if w.empty:
+        raise ReportError(f"fct_spatial_weights has no rows for matrix {matrix!r} at level {level!r}")
+    return w
 
-        d = _province_panel(con, tables, ["ami"]).dropna(subset=["ami"])
-        year = int(d["year"].max())
-        v = d[d["year"] == year].set_index("province_code")["ami"]
-        try:
-            w = load_weights({"table": "fct_spatial_weights", "matrix": "economic_geographic"}, warehouse=warehouse)
-        except SpecError as exc:
-            raise ReportError(str(exc)) from exc
-        sc = moran_scatter_data(v, w)
-        i_val = float(sc["z"] @ sc["wz"] / (sc["z"] @ sc["z"]))
-        fig = fig_moran_scatter(sc, variable=f"ami {year}", year=year, matrix="economic-geographic")
-        return fig, (f"ami in {year} across {len(sc)} provinces; W = economic_geographic of fct_spatial_weights, "
-                     f"row-standardised; Moran's I = {i_val:.3f} (slope of the line).")
 
-    return build
+def _fig_moran(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> tuple[Any, str]:
+    from analysis.figures import fig_moran_scatter, moran_scatter_data
+
+    d = _province_panel(con, tables, ["ami"]).dropna(subset=["ami"])
+    year = int(d["year"].max())
+    v = d[d["year"] == year].set_index("province_code")["ami"]
+    sc = moran_scatter_data(v, _weights(con, tables, "economic_geographic", "province"))
+    i_val = float(sc["z"] @ sc["wz"] / (sc["z"] @ sc["z"]))
+    fig = fig_moran_scatter(sc, variable=f"ami {year}", year=year, matrix="economic-geographic")
+    return fig, (f"ami in {year} across {len(sc)} provinces; W = economic_geographic (province level) of "
+                 f"fct_spatial_weights, row-standardised; Moran's I = {i_val:.3f} (slope of the line).")
 
 
 def _fig_weights(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]]) -> tuple[Any, str]:
@@ -883,7 +909,7 @@ def _fig_map_counties(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[
                  f"nearest free cell.")
 
 
-def figure_plans(warehouse: Path) -> list[FigurePlan]:
+def figure_plans() -> list[FigurePlan]:
     """The report's figures, in page order."""
     return [
         FigurePlan("fig-p001-fig2-top10-ami", "p001_fig2_top10_ami",
@@ -902,7 +928,7 @@ def figure_plans(warehouse: Path) -> list[FigurePlan]:
                    "Paper 000, table 2 as a chart: manufacturing agglomeration of Sichuan's five regions",
                    "mart fct_sichuan_region_agglomeration", _fig_sichuan),
         FigurePlan("fig-moran-ami", "moran_ami", "Moran scatter of ami (the SDM variable of paper 001 table 11)",
-                   "marts fct_province_years (ami) and fct_spatial_weights (economic_geographic)", _fig_moran(warehouse)),
+                   "marts fct_province_years (ami) and fct_spatial_weights (economic_geographic)", _fig_moran),
         FigurePlan("fig-p001-table2-entropy-weights", "p001_table2_entropy_weights",
                    "Paper 001, table 2 as a chart: entropy weights of the ami indicators",
                    "mart fct_ami_weights", _fig_weights),
@@ -1146,7 +1172,7 @@ def write_report(warehouse: Path = DEFAULT_WAREHOUSE, out_dir: Path = REPORTS_DI
         header = collect_header(con, warehouse, out_dir, tables)
         study, missing = study_tables(con, tables, header.run, specs_dir)
         t1 = time.perf_counter()
-        figures, fig_missing, timings = build_figures(con, tables, out_dir / "figures", figure_plans(warehouse))
+        figures, fig_missing, timings = build_figures(con, tables, out_dir / "figures", figure_plans())
     finally:
         con.close()
     report = Report(header=header, tables=study, figures=figures, missing=missing + fig_missing)
