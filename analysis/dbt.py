@@ -73,7 +73,8 @@ class DbtFailure:
         elif self.resource_type in {"seed", "test"} and self.model and not self.model.startswith(("stg_", "int_", "fct_")):
             lines.append("  (a reference seed in warehouse/seeds/, not a raw file)")
         if self.message:
-            lines.append("  dbt: " + self.message.strip().splitlines()[0][:300])
+            said = [ln.strip() for ln in self.message.strip().splitlines() if ln.strip()][:4]
+            lines.append("  dbt: " + "\n       ".join(s[:300] for s in said))
         if self.compiled_path and self.compiled_path.exists():
             label = "offending rows: run the SQL in" if self.resource_type == "test" else "compiled SQL:"
             lines.append(f"  {label} {self.compiled_path}")
