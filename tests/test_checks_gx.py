@@ -7,6 +7,7 @@ not anything about China.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -195,3 +196,39 @@ def test_failed_checkpoint_writes_a_failing_summary(broken_run):
     assert {"fct_province_years", "fct_county_years", "fct_ami_scores", "imputation_shares",
             "study_columns", "fct_industry_concentration"} <= failed
     assert summary["n_failed"] == sum(s["n_failed"] for s in summary["suites"]) >= 12
+
+
+@pytest.mark.warehouse
+@pytest.mark.slow
+def test_checkpoint_failure_after_dbt_publishes_nothing(raw_dir, tmp_path):
+    """A gap that passes the raw checks and dbt (interior years are interpolated) but leaves 16 of 19
+    values of an indicator imputed: the checkpoint fails after dbt and nothing is published.
+
+    avg_schooling_years is kept for 2003, 2020 and 2021 only; 2004-2019 are interpolated, so the
+    imputed share is 16 / 19 = 0.842105 > 0.20 for every province (pooled: 31*16 / (31*19)).
+    """
+    import hashlib
+
+    from analysis.pipeline import build
+
+    bad = tmp_path / "raw"
+    bad.mkdir()
+    for f in raw_dir.glob("*.csv"):
+        if f.name != "province_indicators.csv":
+            (bad / f.name).symlink_to(f)
+    keep = [line for line in (raw_dir / "province_indicators.csv").read_text(encoding="utf-8").splitlines(True)
+            if not re.search(r",(200[4-9]|201\d),avg_schooling_years,", line)]
+    (bad / "province_indicators.csv").write_text("".join(keep), encoding="utf-8")
+    published = tmp_path / "published" / "agglo.duckdb"
+    published.parent.mkdir()
+    con = duckdb.connect(str(published))
+    con.execute("create table marker as select 'last good warehouse' as note")
+    con.close()
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+    with pytest.raises(CliError) as exc:
+        build(bad, published, quiet=True)
+    message = str(exc.value)
+    assert "imputation_shares (level=province, indicator_code=avg_schooling_years): column imputed_share: " \
+           "rule imputed_share: value imputed_share=0.842105" in message, message[:3000]
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == before
+    assert not list(published.parent.glob(".*building*.duckdb"))
