@@ -314,12 +314,28 @@ def _checks_summary(out_dir: Path) -> tuple[dict[str, Any] | None, str | None]:
     return data, link
 
 
+def _checks_apply(checks: Mapping[str, Any], warehouse: Path) -> bool:
+    """Whether the GE summary was written for ``warehouse`` (or for the build file it was published from)."""
+    from analysis.pipeline import building_path
+
+    checked = checks.get("warehouse")
+    if not checked:
+        return False
+    checked_path = Path(str(checked)).expanduser().resolve()
+    wh = warehouse.expanduser().resolve()
+    return checked_path in (wh, building_path(wh).resolve())
+
+
 def collect_header(
     con: duckdb.DuckDBPyConnection, warehouse: Path, out_dir: Path, tables: Mapping[str, list[str]]
 ) -> Header:
     """Gather the header facts: data used, counts, years, synthetic flag, build time, GE verdict."""
     run = _latest_run(con, tables)
     checks, link = _checks_summary(out_dir)
+    if checks is not None and not _checks_apply(checks, warehouse):
+        checks = {"success": None, "error": f"reports/data_docs/summary.json is for another warehouse "
+                                             f"({checks.get('warehouse')}); run `agglo check` on this one"}
+        link = None
     raw = (run.get("raw_dir") if run else None) or (checks.get("raw_dir") if checks else None)
     raw_dir = Path(str(raw)) if raw else None
     if raw_dir is not None and not raw_dir.is_absolute():

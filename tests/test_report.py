@@ -146,7 +146,8 @@ def mini_report(tmp_path_factory):
     (out / "data_docs").mkdir(parents=True)
     (out / "data_docs" / "index.html").write_text("<html></html>", encoding="utf-8")
     (out / "data_docs" / "summary.json").write_text(json.dumps(
-        {"success": True, "checked_at": "2026-01-01T00:00:00+00:00", "n_suites": 3, "n_expectations": 40,
+        {"success": True, "checked_at": "2026-01-01T00:00:00+00:00", "warehouse": str(wh), "n_suites": 3,
+         "n_expectations": 40,
          "n_failed": 0, "suites": [], "data_docs_index": "index.html"}), encoding="utf-8")
     html_path = R.write_report(wh, out, specs_dir=specs)
     return wh, out, html_path.read_text(encoding="utf-8")
@@ -279,3 +280,16 @@ def test_weights_table_in_dimension_order_with_direction(mini_report):
     assert labels == [f"Indicator {i} (ind0{i})" for i in (1, 3, 0, 2, 4, 5)]
     signs = [r.select("td")[1].get_text() for r in rows]
     assert signs == ["+", "+", "+", "−", "+", "+"]
+
+
+def test_ge_summary_of_another_warehouse_is_not_claimed(mini_report, tmp_path):
+    wh, _, _ = mini_report
+    out = tmp_path / "reports"
+    (out / "data_docs").mkdir(parents=True)
+    (out / "data_docs" / "index.html").write_text("<html></html>", encoding="utf-8")
+    (out / "data_docs" / "summary.json").write_text(json.dumps(
+        {"success": True, "warehouse": str(tmp_path / "other.duckdb"), "n_suites": 1, "n_expectations": 2,
+         "n_failed": 0, "data_docs_index": "index.html"}), encoding="utf-8")
+    html = R.write_report(wh, out, specs_dir=tmp_path).read_text(encoding="utf-8")
+    verdict = BeautifulSoup(html, "html.parser").find(id="ge-verdict").get_text(" ", strip=True)
+    assert "PASSED" not in verdict and "another warehouse" in verdict
