@@ -40,6 +40,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from analysis.paths import DEFAULT_WAREHOUSE, PROJECT_ROOT, REPORTS_DIR, SPECS_DIR
+from analysis.tables import stars  # the same thresholds as reports/tables/
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 DECIMALS = 3
@@ -195,13 +196,6 @@ def format_number(x: float | None, *, integer: bool = False) -> str:
         return f"{xf:.2e}"
     out = f"{xf:.{DECIMALS}f}"
     return "0.000" if out == "-0.000" else out
-
-
-def stars(p: float | None) -> str:
-    """Significance stars: ``***`` p < 0.01, ``**`` p < 0.05, ``*`` p < 0.1."""
-    if p is None or not math.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
 
 
 def _num(value: Any, key: Mapping[str, Any], *, integer: bool = False, fmt: Callable[[str], str] | None = None) -> Cell:
