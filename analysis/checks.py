@@ -171,7 +171,10 @@ def load_checkpoint(path: Path = CHECKPOINT_FILE) -> tuple[dict[str, Any], list[
         doc = yaml.safe_load(fh)
     validations = []
     for entry in doc["validations"]:
-        kind = next(k for k in ("raw", "table", "query", "study_columns") if k in entry)
+        kind = next((k for k in ("raw", "table", "query", "study_columns") if k in entry), None)
+        if kind is None:
+            raise CliError(f"{path}: validation {entry.get('suite')!r} names no data "
+                           "(one of raw:, table:, query:, study_columns:)")
         validations.append(Validation(entry["suite"], kind, str(entry[kind]).strip(), tuple(entry.get("index", ()))))
     return doc.get("settings", {}), validations
 
