@@ -129,6 +129,7 @@ class ReportTable:
     spec_file: str | None = None
     notes: tuple[str, ...] = ()
     stub_header: str = ""
+    exports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1135,6 +1136,14 @@ def _provenance(t: ReportTable, run: Mapping[str, Any] | None) -> str:
     return "; ".join(parts) + "."
 
 
+def _with_exports(t: ReportTable, out_dir: Path) -> ReportTable:
+    """Attach the Markdown/LaTeX/CSV files the spec runner wrote for this table (reports/tables/)."""
+    from dataclasses import replace
+
+    found = tuple(f"tables/{t.id}.{ext}" for ext in ("md", "tex", "csv") if (out_dir / "tables" / f"{t.id}.{ext}").is_file())
+    return replace(t, exports=found)
+
+
 def render(report: Report, *, template: str) -> str:
     """Render the report with ``analysis/templates/<template>``."""
     env = _environment()
@@ -1185,6 +1194,7 @@ def write_report(warehouse: Path = DEFAULT_WAREHOUSE, out_dir: Path = REPORTS_DI
         figures, fig_missing, timings = build_figures(con, tables, out_dir / "figures", figure_plans())
     finally:
         con.close()
+    study = [_with_exports(t, out_dir) for t in study]
     report = Report(header=header, tables=study, figures=figures, missing=missing + fig_missing)
     report.timings = {"tables_s": t1 - t0, "figures_s": sum(timings.values())}
     html_path = out_dir / "index.html"

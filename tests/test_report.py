@@ -149,6 +149,8 @@ def mini_report(tmp_path_factory):
         {"success": True, "checked_at": "2026-01-01T00:00:00+00:00", "warehouse": str(wh), "n_suites": 3,
          "n_expectations": 40,
          "n_failed": 0, "suites": [], "data_docs_index": "index.html"}), encoding="utf-8")
+    (out / "tables").mkdir()
+    (out / "tables" / "p001_table4.md").write_text("| table |\n", encoding="utf-8")
     html_path = R.write_report(wh, out, specs_dir=specs)
     return wh, out, html_path.read_text(encoding="utf-8")
 
@@ -293,3 +295,11 @@ def test_ge_summary_of_another_warehouse_is_not_claimed(mini_report, tmp_path):
     html = R.write_report(wh, out, specs_dir=tmp_path).read_text(encoding="utf-8")
     verdict = BeautifulSoup(html, "html.parser").find(id="ge-verdict").get_text(" ", strip=True)
     assert "PASSED" not in verdict and "another warehouse" in verdict
+
+
+def test_links_to_the_runner_exports_that_exist(mini_report):
+    _, out, html = mini_report
+    soup = BeautifulSoup(html, "html.parser")
+    hrefs = [a["href"] for a in soup.select("a[href^='tables/']")]
+    assert hrefs == ["tables/p001_table4.md"]
+    assert all((out / h).is_file() for h in hrefs)
