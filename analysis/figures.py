@@ -158,6 +158,20 @@ def _legend_columns(labels: Sequence[str], *, max_cols: int = 2, width_chars: in
     return max(1, min(max_cols, width_chars // longest))
 
 
+SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA — not findings about China"
+
+
+def mark_synthetic(fig: Figure) -> Figure:
+    """Stamp the figure as made from synthetic demo data (a figure-level title the layout keeps clear).
+
+    Every figure drawn from the demo data carries this line, so a PNG or SVG taken out of the report
+    still says what it is.
+    """
+    with print_style():
+        fig.suptitle(SYNTHETIC_LABEL, fontsize=6.5, fontweight="bold", color=OKABE_ITO[4])
+    return fig
+
+
 # ---------------------------------------------------------------------------------------- saving
 @dataclass(frozen=True)
 class SavedFigure:

@@ -743,10 +743,14 @@ def _embed(fig_path: Path) -> str:
 
 
 def build_figures(
-    con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]], fig_dir: Path, plans: Sequence[FigurePlan]
+    con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]], fig_dir: Path, plans: Sequence[FigurePlan],
+    *, synthetic: bool = False,
 ) -> tuple[list[ReportFigure], list[Missing], dict[str, float]]:
-    """Make every planned figure; a figure whose data are missing is reported, not fatal."""
-    from analysis.figures import FigureDataError, save_figure
+    """Make every planned figure; a figure whose data are missing is reported, not fatal.
+
+    With ``synthetic`` every figure is stamped "SYNTHETIC DEMO DATA" (:func:`analysis.figures.mark_synthetic`).
+    """
+    from analysis.figures import FigureDataError, mark_synthetic, save_figure
 
     figures: list[ReportFigure] = []
     missing: list[Missing] = []
@@ -758,6 +762,8 @@ def build_figures(
         except (ReportError, FigureDataError, duckdb.Error) as exc:
             missing.append(Missing(plan.id, f"{plan.title}: {exc}"))
             continue
+        if synthetic:
+            mark_synthetic(fig)
         saved = save_figure(fig, fig_dir, plan.name)
         caption = f"Source: {plan.source}." + (f" {note}" if note else "")
         figures.append(ReportFigure(plan.id, plan.title, caption, saved.png, saved.svg, _embed(saved.svg)))
@@ -1191,7 +1197,8 @@ def write_report(warehouse: Path = DEFAULT_WAREHOUSE, out_dir: Path = REPORTS_DI
         header = collect_header(con, warehouse, out_dir, tables)
         study, missing = study_tables(con, tables, header.run, specs_dir)
         t1 = time.perf_counter()
-        figures, fig_missing, timings = build_figures(con, tables, out_dir / "figures", figure_plans())
+        figures, fig_missing, timings = build_figures(con, tables, out_dir / "figures", figure_plans(),
+                                                      synthetic=header.is_synthetic)
     finally:
         con.close()
     study = [_with_exports(t, out_dir) for t in study]

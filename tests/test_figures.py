@@ -303,3 +303,17 @@ def test_figures_fit_a_single_column_without_clipping(name):
     # labelled axes (the tile map has only its colour bar's label)
     axes = [ax for ax in fig.axes if ax.get_xlabel() or ax.get_ylabel()]
     assert axes, "no axis label"
+
+
+def test_mark_synthetic_stamps_a_visible_unclipped_label():
+    fig = F.mark_synthetic(_all_figures()["top"])
+    assert fig.get_suptitle() == "SYNTHETIC DEMO DATA — not findings about China"
+    assert_nothing_clipped(fig)
+    # the stamp sits above the axes, not on them
+    fig.draw_without_rendering()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    stamp = fig._suptitle.get_window_extent(renderer)
+    axes = fig.axes[0].get_tightbbox(renderer)
+    assert stamp.y0 >= axes.y1 - 1

@@ -224,6 +224,8 @@ def test_missing_tables_listed_and_figures_present(mini_report):
         assert fig.img["src"].startswith("data:image/svg+xml;base64,")
         name = fig.select("figcaption a")[0]["href"]
         assert (out / name).exists() and (out / name).with_suffix(".svg").exists()
+        # the data are synthetic: every figure file says so (matplotlib keeps the text as an SVG comment)
+        assert "SYNTHETIC DEMO DATA" in (out / name).with_suffix(".svg").read_text(encoding="utf-8")
     for tid in ("p000_table2", "p001_table2", "p001_table4", "p001_table11"):
         assert soup.find(id=f"tab-{tid}") is not None
 
