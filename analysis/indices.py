@@ -486,12 +486,35 @@ def prefecture_sector_lq(employment: pd.DataFrame) -> pd.DataFrame:
     return d[["prefecture_code", "year", "sector_code", "location_quotient"]]
 
 
-def county_industry_lq(industries: pd.DataFrame) -> pd.DataFrame:
-    """``fct_county_industry_location_quotients`` (output and employment LQs within Sichuan)."""
+def _county_gdp(county_indicators: pd.DataFrame) -> pd.DataFrame:
+    """County-year GDP (``gdp_10k_yuan``) rows with a value, columns county_code, year, y."""
+    g = county_indicators[(county_indicators["indicator_code"] == "gdp_10k_yuan")
+                          & county_indicators["value"].notna()]
+    return g[["county_code", "year", "value"]].rename(columns={"value": "y"})
+
+
+def county_industry_lq(industries: pd.DataFrame,
+                       county_indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``fct_county_industry_location_quotients`` (output and employment LQs within Sichuan).
+
+    With ``county_indicators`` (``int_county_indicators_interpolated``) also ``gdp_10k_yuan`` and
+    ``lq_output_gdp = (o_cd / Y_c) / (O_d / Y)``: the division's output relative to county GDP,
+    totals over the counties with an output value and a GDP value in the year.
+    """
     d = industries.copy()
     d["lq_output"] = _lq_frame(d, "county_code", "industry_code", "output_value_10k_yuan")
     d["lq_employment"] = _lq_frame(d, "county_code", "industry_code", "employment_persons")
-    return d[["county_code", "year", "industry_code", "lq_output", "lq_employment"]]
+    cols = ["county_code", "year", "industry_code", "lq_output", "lq_employment"]
+    if county_indicators is None:
+        return d[cols]
+    g = d[d["output_value_10k_yuan"].notna()].merge(_county_gdp(county_indicators),
+                                                     on=["county_code", "year"])
+    o_d = g.groupby(["industry_code", "year"])["output_value_10k_yuan"].transform("sum")
+    y_tot = g.drop_duplicates(["county_code", "year"]).groupby("year")["y"].sum()
+    g["lq_output_gdp"] = location_quotient(g["output_value_10k_yuan"], g["y"], o_d, g["year"].map(y_tot))
+    keys = ["county_code", "year", "industry_code"]
+    d = d.merge(g[[*keys, "y", "lq_output_gdp"]].rename(columns={"y": "gdp_10k_yuan"}), on=keys, how="left")
+    return d[[*cols, "gdp_10k_yuan", "lq_output_gdp"]]
 
 
 def _group_employment(employment: pd.DataFrame, sectors: pd.DataFrame, region: str) -> pd.DataFrame:
@@ -724,9 +747,7 @@ def county_mfg_lq(industries: pd.DataFrame, county_indicators: pd.DataFrame) -> 
     """County manufacturing LQ (O_c / Y_c) / (sum O / sum Y) within Sichuan, per year."""
     o = (industries[industries["output_value_10k_yuan"].notna()]
          .groupby(["county_code", "year"])["output_value_10k_yuan"].sum().rename("o").reset_index())
-    y = county_indicators[(county_indicators["indicator_code"] == "gdp_10k_yuan")
-                          & county_indicators["value"].notna()][["county_code", "year", "value"]]
-    d = o.merge(y.rename(columns={"value": "y"}), on=["county_code", "year"])
+    d = o.merge(_county_gdp(county_indicators), on=["county_code", "year"])
     d["mfg_lq"] = location_quotient(d["o"], d["y"], d.groupby("year")["o"].transform("sum"),
                                     d.groupby("year")["y"].transform("sum"))
     return d

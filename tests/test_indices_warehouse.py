@@ -58,8 +58,13 @@ def test_location_quotients(wh, inputs):
                  ix.prefecture_sector_lq(inputs["int_prefecture_sector_employments_cleaned"]),
                  ["prefecture_code", "year", "sector_code"], ["location_quotient"])
     assert_agree(wh("fct_county_industry_location_quotients"),
-                 ix.county_industry_lq(inputs["int_county_industries_harmonised"]),
-                 ["county_code", "year", "industry_code"], ["lq_output", "lq_employment"])
+                 ix.county_industry_lq(inputs["int_county_industries_harmonised"],
+                                       inputs["int_county_indicators_interpolated"]),
+                 ["county_code", "year", "industry_code"],
+                 ["lq_output", "lq_employment", "gdp_10k_yuan", "lq_output_gdp"])
+    # the county x division panel carries the same lq_output_gdp
+    assert_agree(wh("fct_county_industry_years"), wh("fct_county_industry_location_quotients"),
+                 ["county_code", "year", "industry_code"], ["lq_output_gdp"])
 
 
 def test_coagglomeration_and_eg(wh, inputs):

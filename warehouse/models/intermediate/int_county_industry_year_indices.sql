@@ -1,4 +1,5 @@
-{#- County x year x CIC division: the location quotients fct_county_industry_years joins. -#}
+{#- County x year x CIC division: the location quotients fct_county_industry_years joins (within
+    manufacturing on output and employment; output relative to county GDP). -#}
 with
 
 lq as (
@@ -14,7 +15,8 @@ final as (
         year,
         industry_code,
         lq_output,
-        lq_employment
+        lq_employment,
+        lq_output_gdp
     from lq
 
 )

@@ -1,11 +1,24 @@
 {#- Grain: county x year x CIC division. Location quotients within Sichuan manufacturing:
     lq_output on output value, lq_employment on employment (totals over the panel's counties and the
-    divisions with a value). -#}
+    divisions with a value); and lq_output_gdp, the division's output relative to the county's whole
+    economy: (o_cd / Y_c) / (O_d / Y) with Y = GDP and the totals over the counties that have both a
+    manufacturing output value and a GDP value in the year (the counties of mfg_lq, paper 000 table 2). -#}
 with
 
 industries as (
 
     select * from {{ ref('int_county_industries_harmonised') }}
+
+),
+
+county_gdp as (
+
+    select
+        county_code,
+        year,
+        cast(value as double precision) as gdp_10k_yuan
+    from {{ ref('int_county_indicators_interpolated') }}
+    where indicator_code = 'gdp_10k_yuan' and value is not null
 
 ),
 
@@ -27,21 +40,58 @@ totals as (
 
 ),
 
+gdp_based as (
+
+    select
+        industries.county_code,
+        industries.year,
+        industries.industry_code,
+        county_gdp.gdp_10k_yuan,
+        sum(industries.output_value_10k_yuan)
+            over (partition by industries.industry_code, industries.year) as industry_output_gdp_panel_10k_yuan
+    from industries
+    inner join county_gdp
+        on county_gdp.county_code = industries.county_code
+        and county_gdp.year = industries.year
+    where industries.output_value_10k_yuan is not null
+
+),
+
+gdp_totals as (
+
+    select
+        year,
+        sum(gdp_10k_yuan) as total_gdp_10k_yuan
+    from (select distinct county_code, year, gdp_10k_yuan from gdp_based) as county_years
+    group by year
+
+),
+
 final as (
 
     select
         -- ids
-        county_code,
-        year,
-        industry_code,
+        totals.county_code,
+        totals.year,
+        totals.industry_code,
         -- numerics
-        output_value_10k_yuan,
-        employment_persons,
-        {{ location_quotient('output_value_10k_yuan', 'county_output_10k_yuan',
-                             'industry_output_10k_yuan', 'total_output_10k_yuan') }} as lq_output,
-        {{ location_quotient('employment_persons', 'county_employment_persons',
-                             'industry_employment_persons', 'total_employment_persons') }} as lq_employment
+        totals.output_value_10k_yuan,
+        totals.employment_persons,
+        gdp_based.gdp_10k_yuan,
+        {{ location_quotient('totals.output_value_10k_yuan', 'totals.county_output_10k_yuan',
+                             'totals.industry_output_10k_yuan', 'totals.total_output_10k_yuan') }} as lq_output,
+        {{ location_quotient('totals.employment_persons', 'totals.county_employment_persons',
+                             'totals.industry_employment_persons', 'totals.total_employment_persons') }} as lq_employment,
+        {{ location_quotient('totals.output_value_10k_yuan', 'gdp_based.gdp_10k_yuan',
+                             'gdp_based.industry_output_gdp_panel_10k_yuan',
+                             'gdp_totals.total_gdp_10k_yuan') }} as lq_output_gdp
     from totals
+    left join gdp_based
+        on gdp_based.county_code = totals.county_code
+        and gdp_based.year = totals.year
+        and gdp_based.industry_code = totals.industry_code
+    left join gdp_totals
+        on gdp_totals.year = totals.year
 
 )
 
