@@ -107,3 +107,16 @@ def check_table_numbers(html: str, con: duckdb.DuckDBPyConnection) -> NumberChec
             elif m.group("stars"):
                 problems.append(f"{tid}: stars on a non-coefficient {text!r} ({key})")
     return NumberCheck(n, problems)
+
+
+def assert_no_external_references(html: str) -> None:
+    """No src/href/url()/srcset/@import pointing off the machine (http:, https:, protocol-relative //)."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(True):
+        for attr in ("src", "href", "srcset", "action", "poster", "data", "xlink:href"):
+            v = tag.get(attr)
+            if v and re.match(r"^\s*(https?:|//|ftp:)", str(v), re.I):
+                raise AssertionError(f"<{tag.name} {attr}={v!r}> points off the machine")
+    for css in [s.get_text() for s in soup.find_all("style")] + [t.get("style", "") for t in soup.find_all(True)]:
+        assert not re.search(r"url\(\s*['\"]?\s*(https?:|//)", css, re.I), css
+        assert "@import" not in css

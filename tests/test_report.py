@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
-from report_support import check_table_numbers, expected_stars
+from report_support import assert_no_external_references, check_table_numbers, expected_stars
 
 from analysis import report as R
 
@@ -233,19 +233,6 @@ def test_missing_tables_listed_and_figures_present(mini_report):
 def test_html_fetches_nothing(mini_report):
     _, _, html = mini_report
     assert_no_external_references(html)
-
-
-def assert_no_external_references(html: str) -> None:
-    """No src/href/url()/srcset/@import pointing off the machine (http:, https:, protocol-relative //)."""
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup.find_all(True):
-        for attr in ("src", "href", "srcset", "action", "poster", "data", "xlink:href"):
-            v = tag.get(attr)
-            if v and re.match(r"^\s*(https?:|//|ftp:)", str(v), re.I):
-                raise AssertionError(f"<{tag.name} {attr}={v!r}> points off the machine")
-    for css in [s.get_text() for s in soup.find_all("style")] + [t.get("style", "") for t in soup.find_all(True)]:
-        assert not re.search(r"url\(\s*['\"]?\s*(https?:|//)", css, re.I), css
-        assert "@import" not in css
 
 
 def test_markdown_twin_links_figures(mini_report):

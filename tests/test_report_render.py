@@ -24,8 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from bs4 import BeautifulSoup
-from report_support import check_table_numbers
-from test_report import assert_no_external_references
+from report_support import assert_no_external_references, check_table_numbers
 
 from analysis import report as R
 from analysis.paths import REPORTS_DIR
