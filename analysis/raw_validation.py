@@ -330,9 +330,11 @@ def format_problems(problems: Sequence[Problem | str], what: str, limit: int = M
 
 # --------------------------------------------------------------------------------------------------
 # Reading a raw CSV with line numbers
+# --------------------------------------------------------------------------------------------------
 
 
 def _decode(path: Path, name: str) -> tuple[str | None, list[Problem]]:
+    """The file's text (UTF-8, BOM allowed), or an ``encoding`` problem at the first bad byte."""
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig"), []
@@ -495,7 +497,7 @@ def _field_count_problem(name: str, line: int, fields: list[str], header: list[s
 
 
 # --------------------------------------------------------------------------------------------------
-# Row checks
+# Division names, numbers and unit-scale hints
 # --------------------------------------------------------------------------------------------------
 
 
