@@ -447,6 +447,8 @@ def results_table(
     spec = _spec_for(spec_name, specs_dir)
     if _has_descriptives(con, run_id, spec_name):
         return descriptives_table(con, run_id=run_id, spec_name=spec_name, table_id=table_id, paper=paper, spec=spec)
+    if _has_rows(con, "results.moran", run_id, spec_name):
+        return moran_report_table(con, run_id=run_id, spec_name=spec_name, table_id=table_id, paper=paper, spec=spec)
     fr = _results_frames(con, run_id, spec_name)
     if fr["models"].empty and fr["estimates"].empty:
         raise ReportError(f"no rows for spec {spec_name!r} in results.models/estimates of run {run_id}")
@@ -544,6 +546,52 @@ def _has_descriptives(con: duckdb.DuckDBPyConnection, run_id: Any, spec_name: st
     except duckdb.CatalogException:
         return False
     return bool(row and row[0])
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str, run_id: Any, spec_name: str) -> bool:
+    try:
+        row = con.execute(f"select count(*) from {table} where run_id = ? and spec = ?", [run_id, spec_name]).fetchone()
+    except duckdb.CatalogException:
+        return False
+    return bool(row and row[0])
+
+
+MORAN_COLUMNS = (("moran_i", "I"), ("z_normal", "z"), ("p_normal", "p"), ("p_permutation", "p (perm.)"))
+
+
+def moran_report_table(
+    con: duckdb.DuckDBPyConnection, *, run_id: Any, spec_name: str, table_id: str, paper: str, spec: Any,
+) -> ReportTable:
+    """A Moran's I table (paper 001 section 5.6) from results.moran: a row per period, I / z / p / p (perm.) per variable."""
+    d = _df(con, "select * from results.moran where run_id = ? and spec = ? order by rowid", [run_id, spec_name])
+    order = list(spec.variables) if spec is not None and spec.kind == "moran" else []
+    variables = _ordered(list(d["variable"]), order)
+    periods = sorted(dict.fromkeys(d["period"]), key=lambda t: (len(str(t)), str(t)))
+    by = {(r.variable, r.period): r for r in d.itertuples(index=False)}
+    labels = dict(spec.labels) if spec is not None else {}
+    base = {"run_id": run_id, "spec": spec_name}
+    rows = []
+    for t in periods:
+        cells = []
+        for v in variables:
+            r = by.get((v, t))
+            for col, _ in MORAN_COLUMNS:
+                if r is None:
+                    cells.append(Cell(""))
+                    continue
+                where = _key("results.moran", {**base, "variable": v, "period": t}, col)
+                p = r.p_normal
+                fmt = (lambda x, p=p: x + stars(p)) if col == "moran_i" else None
+                cells.append(_num(getattr(r, col), where, fmt=fmt))
+        rows.append(Row(str(t), tuple(cells), "value"))
+    columns = tuple(f"{_label(str(v), labels)} {lab}" for v in variables for _, lab in MORAN_COLUMNS)
+    title = spec.title if spec is not None else spec_name
+    return ReportTable(
+        id=table_id, paper=paper, title=str(title), columns=columns, rows=tuple(rows), source=_spec_source(spec),
+        spec_file=f"analysis/specs/{spec_name}.yml", stub_header="Year",
+        notes=("Global Moran's I; z and p from the normal approximation, p (perm.) from random permutations; "
+               "one-tailed p-values in the direction of I. *** p < 0.01, ** p < 0.05, * p < 0.1 (normal p).",),
+    )
 
 
 DESCRIPTIVE_COLUMNS = (("obs", "Obs", True), ("mean", "Mean", False), ("sd", "Sd", False),
@@ -1040,7 +1088,7 @@ MART_TABLES: dict[str, Callable[[duckdb.DuckDBPyConnection, Mapping[str, list[st
 def _result_specs(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]], run_id: Any) -> list[str]:
     if "results.estimates" not in tables or run_id is None:
         return []
-    parts = [f"select spec from results.{t} where run_id = ?" for t in ("estimates", "models", "descriptives")
+    parts = [f"select spec from results.{t} where run_id = ?" for t in ("estimates", "models", "descriptives", "moran")
              if f"results.{t}" in tables]
     rows = con.execute(f"select distinct spec from ({' union all '.join(parts)}) order by spec",
                        [run_id] * len(parts)).fetchall()

@@ -3,8 +3,8 @@
 :func:`run_spec` fits every model of a spec (a model per column) and returns a :class:`SpecRun`;
 :func:`write_tables` renders it to ``reports/tables/<spec>.md|.tex|.csv`` in the papers' layout;
 :func:`write_results` appends the long tables ``results.runs``, ``results.models``,
-``results.estimates``, ``results.stats``, ``results.effects`` and ``results.descriptives``
-(docs/data_contract.md) to a DuckDB warehouse in one transaction.
+``results.estimates``, ``results.stats``, ``results.effects``, ``results.descriptives`` and
+``results.moran`` (docs/data_contract.md) to a DuckDB warehouse in one transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pandas as pd
 from analysis import __version__
 from analysis.estimators import FitContext, SpecError, get_estimator
 from analysis.results import ModelResult, results_to_json
+from analysis.spatial_tables import moran_table
 from analysis.spec import (
     Spec,
     apply_sample,
@@ -57,6 +58,7 @@ class SpecRun:
     spec: Spec
     results: list[ModelResult] = field(default_factory=list)
     descriptives: pd.DataFrame | None = None
+    moran: pd.DataFrame | None = None
     is_synthetic: bool | None = None
 
 
@@ -96,9 +98,49 @@ def _weights_for(spec: Spec, model: Mapping[str, Any], *, weights_csv: Path | No
     return cache[key]
 
 
+MORAN_COLUMNS = ("variable", "period", "moran_i", "expected_i", "z_normal", "p_normal", "p_permutation", "n")
+
+
+def run_moran(spec: Spec, panel: pd.DataFrame, *, weights_csv: Path | None = None,
+              warehouse: Path | None = None) -> pd.DataFrame:
+    """Global Moran's I of every variable of a ``kind: moran`` spec in every period.
+
+    The weights are read as for the spatial models (row-standardised unless ``standardize: false``)
+    and laid out in the order of the entities of ``panel``; every entity needs a row with neighbours.
+    Values come from :func:`analysis.estimators.moran.moran_by_period`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`MORAN_COLUMNS` (``p_normal`` and ``p_permutation`` one-tailed in the direction
+        of the observed I; ``p_permutation`` null without permutations).
+    """
+    from analysis.estimators.moran import moran_by_period
+    from analysis.spec import weights_matrix
+
+    where = f"spec {spec.name}"
+    w = load_weights(spec.weights, csv=weights_csv, base_dir=spec.base_dir, warehouse=warehouse, where=where)
+    vals = evaluate_terms(panel, list(spec.variables), entity=spec.entity, time=spec.time,
+                          model_id=f"{spec.name} moran")
+    frame = pd.concat([panel[[spec.entity, spec.time]], vals], axis=1)
+    ids = sorted(frame[spec.entity].astype(str).unique())
+    W = weights_matrix(w, ids)
+    lonely = [ids[i] for i in np.flatnonzero(W.sum(axis=1) == 0)]
+    if lonely:
+        raise SpecError(f"{where}: entities without neighbours in the weights: {lonely[:5]}")
+    try:
+        out = moran_by_period(frame, list(spec.variables), W, ids, entity=spec.entity, time=spec.time,
+                              permutations=spec.permutations, seed=spec.seed)
+    except ValueError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    out = out.rename(columns={"I": "moran_i", "EI": "expected_i", "z": "z_normal", "p_norm": "p_normal",
+                              "p_sim": "p_permutation"})
+    return out[list(MORAN_COLUMNS)]
+
+
 def run_spec(spec: Spec, *, data: pd.DataFrame | None = None, data_csv: Path | None = None,
              weights_csv: Path | None = None, warehouse: Path | None = None) -> SpecRun:
-    """Fit every model of ``spec`` (or compute its descriptive statistics).
+    """Fit every model of ``spec`` (or compute its descriptive statistics or Moran's I table).
 
     Parameters
     ----------
@@ -129,6 +171,9 @@ def run_spec(spec: Spec, *, data: pd.DataFrame | None = None, data_csv: Path | N
         vals = evaluate_terms(panel, list(spec.variables), entity=spec.entity, time=spec.time,
                               model_id=f"{spec.name} descriptives")
         run.descriptives = descriptives_table(vals, list(spec.variables), labels=spec.labels)
+        return run
+    if spec.kind == "moran":
+        run.moran = run_moran(spec, panel, weights_csv=weights_csv, warehouse=warehouse)
         return run
     cache: dict[str, pd.DataFrame] = {}
     for model in expand_models(spec):
@@ -164,6 +209,13 @@ def _notes(run: SpecRun) -> str:
         notes = str(spec.raw["notes"])
     elif run.descriptives is not None:
         notes = "Sd is the sample standard deviation (n - 1)."
+    elif run.moran is not None:
+        wname = spec.weights.get("matrix") or spec.weights.get("csv") if spec.weights else None
+        notes = (f"Global Moran's I per period under the weights {wname} (row-standardised); z and p: "
+                 "normal approximation (Cliff and Ord); p (perm.): "
+                 f"{spec.permutations} random permutations (seed {spec.seed}); "
+                 "p-values one-tailed in the direction of I. "
+                 "*, ** and *** denote significance at the 10%, 5% and 1% levels (normal p).")
     else:
         covs = {r.cov_type for r in run.results}
         se = {"clustered:entity": "Standard errors clustered by entity in parentheses",
@@ -189,6 +241,8 @@ def render_table(run: SpecRun) -> tuple[pd.DataFrame, str]:
     notes = _notes(run)
     if run.descriptives is not None:
         return format_descriptives(run.descriptives), notes
+    if run.moran is not None:
+        return moran_table(run.moran, labels=spec.labels), notes
     if run.results and all(r.estimator == "mediation" for r in run.results):
         t = effects_table(run.results, labels=spec.labels)
         return t.set_index("Explained variable"), notes
@@ -218,9 +272,14 @@ def write_tables(run: SpecRun, out_dir: Path) -> list[Path]:
 
 
 def _long_frames(run_id: str, runs: Sequence[SpecRun]) -> dict[str, pd.DataFrame]:
-    est, stats, eff, models, desc = [], [], [], [], []
+    est, stats, eff, models, desc, moran = [], [], [], [], [], []
     for sr in runs:
         name, title = sr.spec.name, sr.spec.title
+        if sr.moran is not None:
+            for r in sr.moran.itertuples(index=False):
+                moran.append((run_id, name, str(r.variable), str(r.period), float(r.moran_i),
+                              float(r.expected_i), float(r.z_normal), float(r.p_normal),
+                              None if pd.isna(r.p_permutation) else float(r.p_permutation), int(r.n)))
         if sr.descriptives is not None:
             for _, r in sr.descriptives.iterrows():
                 desc.append((run_id, name, r["Variables"], int(r["Obs"]), r["Mean"], r["Sd"], r["Min"], r["Max"]))
@@ -251,8 +310,10 @@ def _long_frames(run_id: str, runs: Sequence[SpecRun]) -> dict[str, pd.DataFrame
         "models": ["run_id", "spec", "model_id", "estimator", "dependent", "nobs", "n_entities",
                    "cov_type", "fixed_effects"],
         "descriptives": ["run_id", "spec", "variable", "obs", "mean", "sd", "min", "max"],
+        "moran": ["run_id", "spec", *MORAN_COLUMNS],
     }
-    rows = {"estimates": est, "stats": stats, "effects": eff, "models": models, "descriptives": desc}
+    rows = {"estimates": est, "stats": stats, "effects": eff, "models": models, "descriptives": desc,
+            "moran": moran}
     return {k: pd.DataFrame(rows[k], columns=cols[k]) for k in cols}
 
 
@@ -270,6 +331,8 @@ _DDL = {
                "estimate double, std_error double, ci_kind varchar, ci_lower double, ci_upper double",
     "descriptives": "run_id varchar, spec varchar, variable varchar, obs integer, mean double, "
                     "sd double, min double, max double",
+    "moran": "run_id varchar, spec varchar, variable varchar, period varchar, moran_i double, "
+             "expected_i double, z_normal double, p_normal double, p_permutation double, n integer",
 }
 
 
@@ -362,6 +425,8 @@ def estimate_cli(spec: Path, data: Path | None = None, weights: Path | None = No
         extra["note"] = SYNTHETIC_NOTE
     if run.descriptives is not None:
         extra["descriptives"] = json.loads(run.descriptives.to_json(orient="records"))
+    if run.moran is not None:
+        extra["moran"] = json.loads(run.moran.to_json(orient="records"))
     text = results_to_json(sp.name, run.results, **extra)
     if json_out is None:
         sys.stdout.write(text + "\n")
@@ -421,8 +486,12 @@ def analyze(warehouse: Path, specs_dir: Path | None = None, only: Sequence[str] 
             run.is_synthetic = synthetic
             write_tables(run, tables_dir)
             runs.append(run)
-            n = len(run.results) if run.descriptives is None else len(run.descriptives)
-            what = "models" if run.descriptives is None else "variables"
+            if run.moran is not None:
+                n, what = len(run.moran), "variable-periods"
+            elif run.descriptives is not None:
+                n, what = len(run.descriptives), "variables"
+            else:
+                n, what = len(run.results), "models"
             say(f"[{i}/{len(files)}] {f.stem}: {n} {what} ({(_dt.datetime.now() - t0).total_seconds():.1f}s)")
         except SpecError as exc:
             failed.append(f.stem)

@@ -4,9 +4,12 @@
 per x term (estimate with stars, then the z statistic or standard error in parentheses) and the five
 columns, plus rho / sigma2 / N rows. :func:`spatial_tests_table` lists the LM, robust LM, Wald and LR
 statistics of a fit.
+:func:`moran_table` lays out a Moran's I table (one row per period; I, z and p-values per variable).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -81,3 +84,38 @@ def spatial_tests_table(res: ModelResult) -> pd.DataFrame:
             out.append({"test": label, "statistic": s.value, "df": s.df, "p_value": s.p_value,
                         "stars": _stars(s.p_value)})
     return pd.DataFrame(out)
+
+
+def moran_table(moran: pd.DataFrame, *, labels: Mapping[str, str] | None = None, digits: int = 3) -> pd.DataFrame:
+    """Display table of a Moran's I run: one row per period, four columns per variable.
+
+    Parameters
+    ----------
+    moran : pandas.DataFrame
+        Columns ``variable, period, moran_i, z_normal, p_normal, p_permutation`` (the runner's
+        ``results.moran`` layout).
+    labels : mapping, optional
+        Display names of the variables.
+    digits : int
+        Decimals of I and z (p-values get ``digits`` too).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``Year`` (the periods); per variable ``<label> I`` (with stars from the normal p-value),
+        ``<label> z``, ``<label> p`` and ``<label> p (perm.)``.
+    """
+    labels = labels or {}
+    variables = list(dict.fromkeys(moran["variable"]))
+    periods = list(dict.fromkeys(moran.sort_values("period")["period"]))
+    by = moran.set_index(["variable", "period"])
+    cols: dict[str, list[str]] = {}
+    for v in variables:
+        lab = str(labels.get(v, v))
+        rows = [by.loc[(v, t)] if (v, t) in by.index else None for t in periods]
+        cols[f"{lab} I"] = ["" if r is None else f"{r['moran_i']:.{digits}f}{_stars(r['p_normal'])}" for r in rows]
+        cols[f"{lab} z"] = ["" if r is None else f"{r['z_normal']:.{digits}f}" for r in rows]
+        cols[f"{lab} p"] = ["" if r is None else f"{r['p_normal']:.{digits}f}" for r in rows]
+        cols[f"{lab} p (perm.)"] = ["" if r is None or pd.isna(r["p_permutation"]) else f"{r['p_permutation']:.{digits}f}"
+                                    for r in rows]
+    return pd.DataFrame(cols, index=pd.Index([str(t) for t in periods], name="Year"))

@@ -12,8 +12,16 @@ is the thin layer between the YAML and the estimators:
   ``{csv: path}`` (columns ``from, to, w``) and row-standardises them unless ``standardize: false``;
   :func:`weights_matrix` turns long weights into a dense matrix in a given entity order.
 
-Two spec kinds exist: ``models`` (the default; a list of models) and ``descriptives`` (a list of
-``variables`` summarised as Obs, Mean, Sd, Min, Max).
+Three spec kinds exist: ``models`` (the default; a list of models), ``descriptives`` (a list of
+``variables`` summarised as Obs, Mean, Sd, Min, Max) and ``moran`` (global Moran's I of each of
+``variables`` in every period under ``weights``, with normal and ``permutations`` inference seeded
+by ``seed``)::
+
+    kind: moran
+    variables: [coagglo, ami]
+    weights: {table: fct_spatial_weights, matrix: economic_geographic}
+    permutations: 999
+    seed: 1
 """
 
 from __future__ import annotations
@@ -70,7 +78,7 @@ class Spec:
     title : str
         The table title.
     kind : str
-        ``"models"`` or ``"descriptives"``.
+        ``"models"``, ``"descriptives"`` or ``"moran"``.
     data : mapping
         ``{"table": name}`` or ``{"csv": path}``.
     entity, time : str
@@ -78,7 +86,11 @@ class Spec:
     models : tuple of mapping
         The models (columns of the table), each with at least ``id`` and ``estimator``.
     variables : tuple of str
-        For descriptives specs: the variables (terms) summarised, in row order.
+        For descriptives and moran specs: the variables (terms) summarised, in row order.
+    weights : mapping or None
+        For moran specs: the spatial weights (``{table: ..., matrix: ...}`` or ``{csv: ...}``).
+    permutations, seed : int
+        For moran specs: random permutations of the pseudo p-value (0: none) and their seed.
     labels : mapping
         Optional display labels for terms (``{term: label}``).
     sample : str or None
@@ -97,6 +109,9 @@ class Spec:
     time: str
     models: tuple[Mapping[str, Any], ...] = ()
     variables: tuple[str, ...] = ()
+    weights: Mapping[str, Any] | None = None
+    permutations: int = 0
+    seed: int = 1
     labels: Mapping[str, str] = field(default_factory=dict)
     sample: str | None = None
     path: Path | None = None
@@ -249,8 +264,11 @@ def parse_spec(raw: Any, *, path: Path | None = None) -> Spec:
         return Spec(name=name, title=str(raw.get("title", name)), kind=kind, data=dict(data),
                     entity=str(entity), time=str(time), variables=tuple(variables),
                     labels=MappingProxyType(dict(labels)), sample=sample, path=path, raw=raw)
+    if kind == "moran":
+        return _parse_moran(raw, name=name, data=data, entity=str(entity), time=str(time),
+                            labels=labels, sample=sample, path=path)
     if kind != "models":
-        raise SpecError(f"kind: must be models or descriptives, got {kind!r}")
+        raise SpecError(f"kind: must be models, descriptives or moran, got {kind!r}")
     models_raw = raw.get("models")
     if not isinstance(models_raw, list) or not models_raw:
         raise SpecError("models: must be a non-empty list")
@@ -265,6 +283,30 @@ def parse_spec(raw: Any, *, path: Path | None = None) -> Spec:
     return Spec(name=name, title=str(raw.get("title", name)), kind=kind, data=dict(data),
                 entity=str(entity), time=str(time),
                 models=tuple(MappingProxyType(m) for m in models),
+                labels=MappingProxyType(dict(labels)), sample=sample, path=path, raw=raw)
+
+
+def _non_negative_int(raw: Mapping[str, Any], key: str, default: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SpecError(f"{key}: must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _parse_moran(raw: Mapping[str, Any], *, name: str, data: Mapping[str, Any], entity: str, time: str,
+                 labels: Mapping[str, str], sample: str | None, path: Path | None) -> Spec:
+    """A ``kind: moran`` spec: variables, weights, permutations (default 999), seed (default 1)."""
+    variables = _as_list(raw.get("variables"), "variables")
+    if not variables:
+        raise SpecError("a moran spec needs variables:")
+    for v in variables:
+        parse_term(v)
+    weights = raw.get("weights")
+    if not isinstance(weights, Mapping) or not ({"table", "csv"} & set(weights)):
+        raise SpecError("a moran spec needs weights: {table: fct_spatial_weights, matrix: <name>} or {csv: <path>}")
+    return Spec(name=name, title=str(raw.get("title", name)), kind="moran", data=dict(data),
+                entity=entity, time=time, variables=tuple(variables), weights=MappingProxyType(dict(weights)),
+                permutations=_non_negative_int(raw, "permutations", 999), seed=_non_negative_int(raw, "seed", 1),
                 labels=MappingProxyType(dict(labels)), sample=sample, path=path, raw=raw)
 
 
