@@ -9,7 +9,8 @@
 - the unrounded ``data-value`` must equal the warehouse value, and the shown text must be that value
   rounded: with k decimals in fixed notation |shown - value| <= 0.5 * 10^-k; in scientific notation
   the same on the mantissa's last digit;
-- stars on a coefficient must match its p-value in results.estimates (*** < 0.01, ** < 0.05, * < 0.1).
+- stars must match the p-value of the same row (results.estimates.p_value for coefficients,
+  results.moran.p_normal for Moran's I; *** < 0.01, ** < 0.05, * < 0.1) and appear nowhere else.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from dataclasses import dataclass
 import duckdb
 from bs4 import BeautifulSoup
 
+#: Values shown with significance stars, and the column of the same row holding their p-value.
+STARRED = {
+    ("results.estimates", "estimate"): "p_value",
+    ("results.moran", "moran_i"): "p_normal",
+}
 NUMBER = re.compile(r"^[\(\[]?(?P<num>-?\d+(?:\.(?P<dec>\d+))?(?:e(?P<exp>[+-]\d+))?)(?P<stars>\**)[\)\]]?$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -100,12 +106,13 @@ def check_table_numbers(html: str, con: duckdb.DuckDBPyConnection) -> NumberChec
             shown = float(m.group("num"))
             if abs(shown - value) > _tolerance(m) * (1 + 1e-9) + 1e-15:
                 problems.append(f"{tid}: shown {text!r} is not {value!r} rounded ({key})")
-            if key["table"] == "results.estimates" and key["column"] == "estimate":
-                p = _query(con, {**key, "column": "p_value"})[0][0]
+            p_col = STARRED.get((key["table"], key["column"]))
+            if p_col is not None:
+                p = _query(con, {**key, "column": p_col})[0][0]
                 if m.group("stars") != expected_stars(p):
-                    problems.append(f"{tid}: stars {m.group('stars')!r} but p = {p} ({key})")
+                    problems.append(f"{tid}: stars {m.group('stars')!r} but {p_col} = {p} ({key})")
             elif m.group("stars"):
-                problems.append(f"{tid}: stars on a non-coefficient {text!r} ({key})")
+                problems.append(f"{tid}: stars on a value that has no p-value {text!r} ({key})")
     return NumberCheck(n, problems)
 
 
