@@ -39,6 +39,7 @@ import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from analysis.cli import CliError
 from analysis.paths import DEFAULT_WAREHOUSE, PROJECT_ROOT, REPORTS_DIR, SPECS_DIR
 from analysis.tables import stars  # the same thresholds as reports/tables/
 
@@ -72,8 +73,11 @@ REQUIRED_FIGURES: tuple[str, ...] = (
 )
 
 
-class ReportError(RuntimeError):
-    """The report cannot be written (message names the warehouse, table or column)."""
+class ReportError(CliError):
+    """The report cannot be written (message names the warehouse, table or column).
+
+    A :class:`analysis.cli.CliError`, so ``agglo report`` prints it without a traceback (exit code 2).
+    """
 
 
 # ============================================================================================ model

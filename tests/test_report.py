@@ -292,3 +292,11 @@ def test_links_to_the_runner_exports_that_exist(mini_report):
     hrefs = [a["href"] for a in soup.select("a[href^='tables/']")]
     assert hrefs == ["tables/p001_table4.md"]
     assert all((out / h).is_file() for h in hrefs)
+
+
+def test_cli_report_on_a_missing_warehouse_exits_2_with_the_path(tmp_path, capsys):
+    from analysis.cli import main
+
+    assert main(["report", "--warehouse", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "agglo report: error:" in err and "none.duckdb" in err and "does not exist" in err
