@@ -3,7 +3,7 @@
 :func:`sdm_table` turns one SDM :class:`~analysis.results.ModelResult` into a frame with one row pair
 per x term (estimate with stars, then the z statistic or standard error in parentheses) and the five
 columns, plus rho / sigma2 / N rows. :func:`spatial_tests_table` lists the LM, robust LM, Wald and LR
-statistics of a fit.
+statistics of a fit and its spatial Hausman test (FE vs RE, ``hausman: true``).
 :func:`moran_table` lays out a Moran's I table (one row per period; I, z and p-values per variable).
 """
 
@@ -18,7 +18,7 @@ from analysis.results import ModelResult
 COLUMNS = ("Main", "Wx", "Direct", "Indirect", "Total")
 TEST_ROWS = (("lm_lag", "LM (lag)"), ("rlm_lag", "Robust LM (lag)"), ("lm_error", "LM (error)"),
              ("rlm_error", "Robust LM (error)"), ("wald_sar", "Wald (SAR)"), ("wald_sem", "Wald (SEM)"),
-             ("lr_sar", "LR (SAR)"), ("lr_sem", "LR (SEM)"))
+             ("lr_sar", "LR (SAR)"), ("lr_sem", "LR (SEM)"), ("hausman", "Hausman (FE vs RE)"))
 
 
 def _stars(p: float | None) -> str:

@@ -37,6 +37,15 @@ TEST_ROWS: tuple[tuple[str, str, str], ...] = (
     ("kp_wald_f", "Kleibergen-Paap rk Wald F statistic", "sy"),
     ("anderson_rubin", "Anderson-Rubin Wald statistic", "p"),
     ("hausman", "Hausman test", "p"),
+    # spatial specification tests (paper 001 sec. 5.6), each with its p-value below
+    ("lm_lag", "LM (lag)", "p"),
+    ("rlm_lag", "Robust LM (lag)", "p"),
+    ("lm_error", "LM (error)", "p"),
+    ("rlm_error", "Robust LM (error)", "p"),
+    ("wald_sar", "Wald (SAR)", "p"),
+    ("wald_sem", "Wald (SEM)", "p"),
+    ("lr_sar", "LR (SAR)", "p"),
+    ("lr_sem", "LR (SEM)", "p"),
 )
 DEFAULT_NOTES = (
     "Standard errors in parentheses; p-values of test statistics in square brackets; Stock-Yogo (2005) "

@@ -131,6 +131,11 @@ def test_paper001_spatial_tests_spec():
     assert sdm.diagnostics["lr_sem"].value == pytest.approx(
         2 * (sdm.stat("log_likelihood") - res["SEM"].stat("log_likelihood")))
     assert "lambda" in res["SEM"].params.index
+    # hausman: true -> FE vs RE on the 8 x terms, their 8 spatial lags and rho; shown in the test table
+    assert sdm.diagnostics["hausman"].df == 17
+    from analysis.spatial_tables import spatial_tests_table
+
+    assert "Hausman (FE vs RE)" in set(spatial_tests_table(sdm)["test"])
 
 
 @pytest.mark.warehouse
