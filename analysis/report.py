@@ -392,6 +392,7 @@ class SpecInfo:
     model_ids: tuple[str, ...]
     variables: tuple[str, ...]
     labels: Mapping[str, str]
+    mediators: Mapping[str, str] = field(default_factory=dict)
 
 
 def _spec_for(name: str, specs_dir: Path) -> SpecInfo | None:
@@ -415,6 +416,8 @@ def _spec_for(name: str, specs_dir: Path) -> SpecInfo | None:
         name=name, title=str(raw.get("title", name)), kind=str(raw.get("kind", "models")), data=dict(data),
         model_ids=tuple(str(m["id"]) for m in models if isinstance(m, Mapping) and "id" in m),
         variables=tuple(str(v) for v in variables), labels={str(k): str(v) for k, v in labels.items()},
+        mediators={str(m["id"]): str(m["mediator"]) for m in models
+                   if isinstance(m, Mapping) and "id" in m and "mediator" in m},
     )
 
 
@@ -1141,15 +1144,92 @@ def study_tables(
                                              "run 'agglo analyze'"))
             continue
         for spec_name in matches:
-            out.append(results_table(con, run_id=run_id, spec_name=spec_name, table_id=spec_name, paper=paper,
-                                     specs_dir=specs_dir))
+            out += spec_tables(con, tables, run_id=run_id, spec_name=spec_name, paper=paper, specs_dir=specs_dir)
             used.add(spec_name)
     for spec_name in have_specs:
         if spec_name not in used:
-            out.append(results_table(con, run_id=run_id, spec_name=spec_name, table_id=spec_name,
-                                     paper=_table_sort_key(spec_name)[0], specs_dir=specs_dir))
+            out += spec_tables(con, tables, run_id=run_id, spec_name=spec_name, paper=_table_sort_key(spec_name)[0],
+                               specs_dir=specs_dir)
     out.sort(key=lambda t: _table_sort_key(t.id))
     return out, missing
+
+
+CI_KINDS = (("bias_corrected", "bias-corrected"), ("percentile", "percentile"))
+
+
+def _is_mediation_only(con: duckdb.DuckDBPyConnection, run_id: Any, spec_name: str) -> bool:
+    row = con.execute(
+        "select count(*) filter (where estimator = 'mediation'), count(*) from results.models "
+        "where run_id = ? and spec = ?", [run_id, spec_name]).fetchone()
+    if not row or not row[1] or row[0] != row[1]:
+        return False
+    eff = con.execute("select count(*) from results.effects where run_id = ? and spec = ?", [run_id, spec_name]).fetchone()
+    return bool(eff and eff[0])
+
+
+def mediation_effects_table(
+    con: duckdb.DuckDBPyConnection, *, run_id: Any, spec_name: str, table_id: str, paper: str,
+    specs_dir: Path = SPECS_DIR,
+) -> ReportTable:
+    """Bootstrap mediation effects in the layout of paper 001 table 8.
+
+    One row per model and effect: explained variable, mediating variable, effect, its size and
+    standard error, and the 95% bias-corrected and percentile intervals.
+    """
+    spec = _spec_for(spec_name, specs_dir)
+    base = {"run_id": run_id, "spec": spec_name}
+    eff = _df(con, "select * from results.effects where run_id = ? and spec = ? order by rowid", [run_id, spec_name])
+    dep = dict(con.execute("select model_id, dependent from results.models where run_id = ? and spec = ?",
+                           [run_id, spec_name]).fetchall())
+    model_ids = _ordered(list(eff["model_id"]), list(spec.model_ids) if spec else [])
+    kinds = [(k, lab) for k, lab in CI_KINDS if k in set(eff["ci_kind"].dropna())]
+    rank = {"indirect": 0, "direct": 1, "total": 2}
+    rows: list[Row] = []
+    for m in model_ids:
+        e = eff[eff["model_id"] == m]
+        first = e.drop_duplicates(["term", "effect"])
+        first = first.assign(_r=first["effect"].map(rank).fillna(9)).sort_values("_r", kind="mergesort")
+        for r in first.itertuples(index=False):
+            w = {**base, "model_id": m, "term": r.term, "effect": r.effect, "ci_kind": r.ci_kind}
+            cells = [Cell(str(dep.get(m, ""))), Cell(spec.mediators.get(m, "") if spec else ""),
+                     Cell(f"{r.effect} effect"),
+                     _num(r.estimate, _key("results.effects", w, "estimate")),
+                     _num(r.std_error, _key("results.effects", w, "std_error"))]
+            for kind, _ in kinds:
+                ci = e[(e["term"] == r.term) & (e["effect"] == r.effect) & (e["ci_kind"] == kind)]
+                wk = {**w, "ci_kind": kind}
+                for bound in ("ci_lower", "ci_upper"):
+                    cells.append(Cell("") if ci.empty else _num(ci.iloc[0][bound], _key("results.effects", wk, bound)))
+            rows.append(Row(_label(str(r.term), dict(spec.labels) if spec else {}), tuple(cells), "value"))
+    columns = ("Explained variable", "Mediating variable", "Effect", "Effect size", "Standard error",
+               *(f"95% CI {side} ({lab})" for _, lab in kinds for side in ("lower", "upper")))
+    return ReportTable(
+        id=table_id, paper=paper, title=spec.title if spec else spec_name, columns=columns, rows=tuple(rows),
+        source=_spec_source(spec), spec_file=f"analysis/specs/{spec_name}.yml", stub_header="Treatment",
+        notes=("Bootstrap standard errors and 95% intervals (bias-corrected and percentile), resampling whole "
+               "entities; the coefficients of the equations follow in the next table.",),
+    )
+
+
+def spec_tables(
+    con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[str]], *, run_id: Any, spec_name: str, paper: str,
+    specs_dir: Path = SPECS_DIR,
+) -> list[ReportTable]:
+    """The report tables of one spec.
+
+    Its table in the paper's layout, plus, for a bootstrap mediation spec, the coefficient table of the
+    model behind the effects.
+    """
+    if {"results.models", "results.effects"} <= set(tables) and _is_mediation_only(con, run_id, spec_name):
+        effects = mediation_effects_table(con, run_id=run_id, spec_name=spec_name, table_id=spec_name, paper=paper,
+                                          specs_dir=specs_dir)
+        coefs = results_table(con, run_id=run_id, spec_name=spec_name, table_id=f"{spec_name}-coefficients",
+                              paper=paper, specs_dir=specs_dir)
+        from dataclasses import replace
+
+        return [effects, replace(coefs, title=f"{coefs.title} — coefficients and effects of the estimated model")]
+    return [results_table(con, run_id=run_id, spec_name=spec_name, table_id=spec_name, paper=paper,
+                          specs_dir=specs_dir)]
 
 
 # ============================================================================================ rendering

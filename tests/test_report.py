@@ -48,6 +48,16 @@ def _spec_files(d: Path) -> None:
         "    weights: {table: fct_spatial_weights, matrix: economic_geographic}\n",
         encoding="utf-8",
     )
+    (d / "p001_table8.yml").write_text(MEDIATION_SPEC, encoding="utf-8")
+
+
+MEDIATION_SPEC = (
+    "title: Bootstrap mediation analysis\n"
+    "data: {table: fct_province_years}\n"
+    "panel: {entity: province_code, time: year}\n"
+    "models:\n"
+    "  - {id: ami via uic, estimator: mediation, treatment: coagglo, mediator: uic, y: ami, x: [pdgp]}\n"
+)
 
 
 def build_mini_warehouse(path: Path, raw_dir: Path, seed: int = 3) -> None:
@@ -135,6 +145,17 @@ def _results(con: duckdb.DuckDBPyConnection, raw_dir: Path, rng: np.random.Gener
     for effect in ("direct", "indirect", "total"):
         con.execute("insert into results.effects values (?, 'p001_table11', 'SDM', 'coagglo', ?, ?, ?, null, null, null)",
                     [RUN_ID, effect, rng.normal(), rng.uniform(0.01, 0.5)])
+    # a bootstrap mediation model: two terms, three effects, each with two kinds of interval
+    con.execute("insert into results.models values (?, 'p001_table8', 'ami via uic', 'mediation', 'ami', 84, 12, "
+                "'clustered:entity', 'entity,time')", [RUN_ID])
+    for term in ("coagglo", "uic"):
+        con.execute("insert into results.estimates values (?, 'p001_table8', 't', 'ami via uic', 'mediation', 'ami', "
+                    "?, ?, ?, 1.0, 0.2)", [RUN_ID, term, rng.normal(), rng.uniform(0.1, 1)])
+    for effect in ("direct", "indirect", "total"):  # stored direct first: the table shows indirect first
+        b, se = rng.normal(), rng.uniform(0.1, 1)
+        for kind in ("percentile", "bias_corrected"):
+            con.execute("insert into results.effects values (?, 'p001_table8', 'ami via uic', 'coagglo', ?, ?, ?, ?, ?, ?)",
+                        [RUN_ID, effect, b, se, kind, b - 2 * se + rng.normal(0, 0.01), b + 2 * se])
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +202,10 @@ def test_every_table_number_equals_the_warehouse(mini_report):
     assert res.problems == []
     # 3 models x 2 terms x (coef + se) + 3 effects x 2 + 3 N + 3 entities + 3 R2 + hausman (value, p)
     # + weights 6 x 2 + Sichuan (5 regions + mean + SD) x 7 years
-    assert res.n_cells == 12 + 6 + 3 + 3 + 3 + 2 + 12 + 35 + 14
+    base = 12 + 6 + 3 + 3 + 3 + 2 + 12 + 35 + 14
+    # mediation: effects table 3 effects x (size, SE, 2 kinds x 2 bounds) = 18; coefficient table
+    # 2 terms x 2 + the same 18 effect cells + N + entities = 24
+    assert res.n_cells == base + 18 + 24
 
 
 def test_small_value_in_scientific_notation_and_stars(mini_report):
@@ -300,3 +324,24 @@ def test_cli_report_on_a_missing_warehouse_exits_2_with_the_path(tmp_path, capsy
     assert main(["report", "--warehouse", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "agglo report: error:" in err and "none.duckdb" in err and "does not exist" in err
+
+
+def test_mediation_effects_in_paper_layout(mini_report):
+    wh, _, html = mini_report
+    soup = BeautifulSoup(html, "html.parser")
+    t = soup.find(id="tab-p001_table8")
+    head = [th.get_text() for th in t.select("thead th")]
+    assert head[:6] == ["Treatment", "Explained variable", "Mediating variable", "Effect", "Effect size",
+                        "Standard error"]
+    assert head[6:] == ["95% CI lower (bias-corrected)", "95% CI upper (bias-corrected)",
+                        "95% CI lower (percentile)", "95% CI upper (percentile)"]
+    rows = [[td.get_text() for td in tr.select("td")] for tr in t.select("tbody tr")]
+    assert [r[:3] for r in rows] == [["ami", "uic", "indirect effect"], ["ami", "uic", "direct effect"],
+                                     ["ami", "uic", "total effect"]]
+    con = duckdb.connect(str(wh), read_only=True)
+    lo = con.execute("select ci_lower from results.effects where spec = 'p001_table8' and effect = 'indirect' "
+                     "and ci_kind = 'bias_corrected'").fetchone()[0]
+    con.close()
+    assert rows[0][5] == f"{lo:.3f}"
+    # the model's coefficients follow in their own table
+    assert soup.find(id="tab-p001_table8-coefficients") is not None
