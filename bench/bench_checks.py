@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             rows["run_checkpoint after validate_raw (agglo run)"].append(_run(DEFAULT_RAW_DIR, wh, "both", env)[1])
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     lines = [f"\n### data checks on the demo data ({stamp}; {_machine()})\n",
-             f"GE checkpoint = {len(load_checkpoint()[1])} suites over the raw files and the marts, incl. importing Great "
+             f"GE checkpoint = {len(load_checkpoint()[1])} validations (raw_firms skipped without firms.csv) over the raw files and the marts, incl. importing Great "
              "Expectations and writing Data Docs. Target: the checkpoint adds < 15 s to `agglo run`.\n",
              "| step | best | median | runs |", "|---|---|---|---|"]
     for name, times in rows.items():
