@@ -281,3 +281,14 @@ def test_messy_but_valid_input_is_accepted(raw_dir, tmp_path):
     assert ' 四川 省 ,' in lines and "万元" in lines
     validate_raw(bad)
     shutil.rmtree(bad)
+
+
+def test_agglo_run_with_bad_raw_dir_exits_2_and_keeps_the_published_file(raw_dir, published, tmp_path, capsys):
+    fault = next(f for f in FAULTS if f.id == "unknown_province_name")
+    bad, original = make_bad_dir(raw_dir, tmp_path, fault)
+    before = sha256(published)
+    code = main(["run", "--raw-dir", str(bad), "--warehouse", str(published)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert fault.expected(original) in err and "四川省 (510000)" in err
+    assert sha256(published) == before

@@ -136,3 +136,21 @@ def test_an_edited_file_is_checked_again_after_a_clean_run(tmp_path_factory, tmp
     path.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(CliError, match=rf"province_sector_employment.csv:{len(lines)}: .*rule unique_key"):
         validate_raw(copy)
+
+
+def test_optional_firms_file_is_checked_when_present(tmp_path, ref):
+    path = write(tmp_path / "firms.csv", (
+        "# SYNTHETIC TEST FILE\n"
+        "firm_id,year,county_code,industry_code,employment,output_10k_yuan,source\n"
+        "F1,2015,双流区,3911,120,5000,ok\n"      # 3: name resolves to 510116
+        "F1,2015,510116,3911,121,5001,dup\n"     # 4: same firm and year
+        "F2,2015,510116,4499,10,10,bad code\n"   # 5: division 44 is not manufacturing 13..43
+        ",2016,510116,3911,10,10,no id\n"        # 6
+    ))
+    frame, problems = check_raw_file(path, SPEC["firms.csv"], ref)
+    assert frame["county_code"].tolist()[0] == "510116"
+    assert [(p.line, p.column, p.rule) for p in problems] == [
+        (4, "firm_id,year", "unique_key"),
+        (5, "industry_code", "known_code"),
+        (6, "firm_id", "not_null"),
+    ]
