@@ -17,6 +17,7 @@ Two layers guard the warehouse (docs/data_contract.md; expectations/README.md):
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -412,6 +413,16 @@ def _validate(context: Any, v: Validation, frame: Any, params: dict[str, Any], r
     return SuiteOutcome(v.suite, v.label, bool(vr.success), len(vr.results), n_failed, tuple(failures))
 
 
+def _published_name(db_path: Path) -> Path:
+    """The file a build publishes ``db_path`` as (``.agglo.building.duckdb`` -> ``agglo.duckdb``).
+
+    The pipeline checks a new file next to the published one (analysis.pipeline.building_path) and
+    renames it only when every check passes; the summary names the file users will read.
+    """
+    m = re.fullmatch(r"\.(.+)\.building(\.[^.]+)", db_path.name)
+    return db_path.with_name(m.group(1) + m.group(2)) if m else db_path
+
+
 def _write_summary(report: CheckReport, docs_dir: Path, db_path: Path, raw_dir: Path) -> None:
     import datetime as dt
     import json
@@ -419,7 +430,7 @@ def _write_summary(report: CheckReport, docs_dir: Path, db_path: Path, raw_dir: 
     summary = {
         "success": report.success,
         "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "warehouse": str(db_path),
+        "warehouse": str(_published_name(db_path)),
         "raw_dir": str(raw_dir),
         "n_suites": len(report.outcomes),
         "n_expectations": report.n_expectations,

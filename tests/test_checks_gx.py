@@ -232,3 +232,12 @@ def test_checkpoint_failure_after_dbt_publishes_nothing(raw_dir, tmp_path):
            "rule imputed_share: value imputed_share=0.842105" in message, message[:3000]
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
     assert not list(published.parent.glob(".*building*.duckdb"))
+
+
+def test_summary_names_the_file_the_build_publishes():
+    from analysis.checks import _published_name
+    from analysis.pipeline import building_path
+
+    published = Path("/data/warehouse/agglo.duckdb")
+    assert _published_name(building_path(published)) == published
+    assert _published_name(published) == published
