@@ -205,6 +205,8 @@ def suite_parameters(ref: Reference, settings: dict[str, Any]) -> dict[str, Any]
         "prefecture_codes": sorted(ref.codes["prefecture"]),
         "county_codes": sorted(ref.codes["county"]),
         "sector_codes": sorted(ref.codes["sectors"]),
+        # sections plus PS, the productive-service group G+I+J+L+M of paper 001 (pair indices)
+        "sector_group_codes": [*sorted(ref.codes["sectors"]), "PS"],
         "industry_codes": sorted(ref.codes["industries"]),
         "province_indicator_codes": sorted(c for lv, c in ref.indicators if lv == "province"),
         "county_indicator_codes": sorted(c for lv, c in ref.indicators if lv == "county"),
@@ -369,7 +371,8 @@ def _failure_messages(v: Validation, result: Any) -> list[str]:
     out = []
     for row in rows[:FAILED_ROWS_SHOWN]:
         where = _row_location(v, row)
-        value = ", ".join(f"{k}={_short(x)}" for k, x in row.items() if k not in v.index) or "?"
+        value = ", ".join(f"{k}={_short(x)}" for k, x in row.items()
+                          if k not in v.index or k in column.split(",")) or "?"
         out.append(f"{where}: column {column}: rule {rule}: value {value} — {fix}")
     if len(rows) > FAILED_ROWS_SHOWN:
         out.append(f"{v.label}: column {column}: rule {rule}: ... and {len(rows) - FAILED_ROWS_SHOWN} more rows")
