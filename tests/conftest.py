@@ -37,3 +37,13 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     raw_dir = demo_raw_dir(tmp_path_factory)
     target = tmp_path_factory.mktemp("demo_warehouse") / "agglo.duckdb"
     yield build(raw_dir, target, run_checks=False, quiet=True)
+
+
+def validation_file(name: str) -> Path:
+    """Path of a file in ../shared/validation, or skip the test when the shared folder is absent."""
+    from analysis.paths import SHARED_DIR
+
+    path = SHARED_DIR / "validation" / name
+    if not path.is_file():
+        pytest.skip(f"shared validation data absent ({path})")
+    return path

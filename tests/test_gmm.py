@@ -20,12 +20,10 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import validation_file
 from numpy.testing import assert_allclose
 
 from analysis.estimators.gmm import GmmStyle, IvStyle, dpd_gmm
-from analysis.paths import SHARED_DIR
-
-EMPLUK = SHARED_DIR / "validation" / "empluk.csv"
 
 
 def _grid(df: pd.DataFrame, values: pd.Series, firms: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -42,7 +40,7 @@ def _lag(a: np.ndarray, j: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def abdata() -> dict[str, np.ndarray]:
-    df = pd.read_csv(EMPLUK)
+    df = pd.read_csv(validation_file("empluk.csv"))
     firms = np.sort(df["firm"].unique())
     years = np.arange(df["year"].min(), df["year"].max() + 1)
     g = {v: _grid(df, np.log(df[c]), firms, years)
@@ -96,7 +94,7 @@ def test_arellano_bond_two_step_windmeijer(abdata):
 
 def _pydynpd(command: str) -> object:
     pydynpd = pytest.importorskip("pydynpd.regression")
-    df = pd.read_csv(EMPLUK)
+    df = pd.read_csv(validation_file("empluk.csv"))
     df = pd.DataFrame({"firm": df["firm"], "year": df["year"], "n": np.log(df["emp"]),
                        "w": np.log(df["wage"]), "k": np.log(df["capital"])})
     with contextlib.redirect_stdout(io.StringIO()):
@@ -149,7 +147,7 @@ def test_spec_layer_reproduces_arellano_bond_one_step():
     """The same model written as a spec (DESIGN.md section 6 keys) through the registry."""
     from analysis.estimators import FitContext, get_estimator
 
-    df = pd.read_csv(EMPLUK)
+    df = pd.read_csv(validation_file("empluk.csv"))
     df = df.assign(n=np.log(df["emp"]), w=np.log(df["wage"]), k=np.log(df["capital"]),
                    ys=np.log(df["output"]))
     exog = ["w", "lag(w, 1)", "k", "lag(k, 1)", "lag(k, 2)", "ys", "lag(ys, 1)", "lag(ys, 2)"]

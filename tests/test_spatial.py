@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import validation_file
 from numpy.testing import assert_allclose
 
 from analysis.estimators.spatial import (
@@ -29,15 +30,12 @@ from analysis.estimators.spatial import (
     sdm_restriction_tests,
     spatial_lag_panel,
 )
-from analysis.paths import SHARED_DIR
-
-VAL = SHARED_DIR / "validation"
 
 
 @pytest.fixture(scope="module")
 def cigar() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    c = pd.read_csv(VAL / "cigar.csv")
-    w = pd.read_csv(VAL / "usa46_contiguity_long.csv")
+    c = pd.read_csv(validation_file("cigar.csv"))
+    w = pd.read_csv(validation_file("usa46_contiguity_long.csv"))
     states = sorted(c["state_name"].unique())
     pos = {s: i for i, s in enumerate(states)}
     W = np.zeros((46, 46))
@@ -164,10 +162,10 @@ def test_spec_layer_sdm_on_cigar():
     from analysis.estimators import FitContext, get_estimator
     from analysis.spec import load_weights
 
-    c = pd.read_csv(VAL / "cigar.csv")
+    c = pd.read_csv(validation_file("cigar.csv"))
     c = c.assign(logc=np.log(c["sales"]), logp=np.log(c["price"] / c["cpi"]),
                  logy=np.log(c["ndi"] / c["cpi"]))
-    w = load_weights(csv=VAL / "usa46_contiguity_long.csv")
+    w = load_weights(csv=validation_file("usa46_contiguity_long.csv"))
     ctx = FitContext(entity="state_name", time="year", weights=w)
     r = get_estimator("sdm")({"id": "SDM", "y": "logc", "x": ["logp", "logy"],
                               "effects": ["entity", "time"], "impacts": {"draws": 200, "seed": 1}},
@@ -186,11 +184,11 @@ def test_sdm_table_layout_on_cigar():
     from analysis.spatial_tables import sdm_table, spatial_tests_table
     from analysis.spec import load_weights
 
-    c = pd.read_csv(VAL / "cigar.csv")
+    c = pd.read_csv(validation_file("cigar.csv"))
     c = c.assign(logc=np.log(c["sales"]), logp=np.log(c["price"] / c["cpi"]),
                  logy=np.log(c["ndi"] / c["cpi"]))
     ctx = FitContext(entity="state_name", time="year",
-                     weights=load_weights(csv=VAL / "usa46_contiguity_long.csv"))
+                     weights=load_weights(csv=validation_file("usa46_contiguity_long.csv")))
     r = get_estimator("sdm")({"id": "SDM", "y": "logc", "x": ["logp", "logy"],
                               "effects": ["entity", "time"], "impacts": {"draws": 100, "seed": 1}}, c, ctx)
     tab = sdm_table(r)

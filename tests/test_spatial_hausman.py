@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import validation_file
 
 from analysis.estimators import FitContext, SpecError, get_estimator
 from analysis.estimators.spatial import (
@@ -21,7 +22,6 @@ from analysis.estimators.spatial import (
     spatial_hausman,
     spatial_lag_panel,
 )
-from analysis.paths import SHARED_DIR
 
 N, T, RHO, BETA, CONST = 30, 10, 0.4, np.array([1.0, -0.5]), 0.5
 PHI = np.sqrt(1 / (1 + T))
@@ -97,8 +97,8 @@ def test_spatial_hausman_size_and_power():
 
 
 def test_re_sar_on_cigar_lies_between_fe_and_pooled():
-    c = pd.read_csv(SHARED_DIR / "validation" / "cigar.csv")
-    w = pd.read_csv(SHARED_DIR / "validation" / "usa46_contiguity_long.csv")
+    c = pd.read_csv(validation_file("cigar.csv"))
+    w = pd.read_csv(validation_file("usa46_contiguity_long.csv"))
     states = sorted(c["state_name"].unique())
     pos = {s: i for i, s in enumerate(states)}
     W = np.zeros((46, 46))
