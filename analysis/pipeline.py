@@ -17,6 +17,7 @@ import hashlib
 import importlib
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -227,18 +228,23 @@ def publish(new: Path, warehouse: Path) -> Path:
 
 
 def _print_where(warehouse: Path) -> None:
-    try:
-        rel = str(warehouse.relative_to(Path.cwd()))
-    except ValueError:
-        rel = str(warehouse)
+    def rel(p: Path) -> str:
+        try:
+            return str(p.relative_to(Path.cwd()))
+        except ValueError:
+            return str(p)
+
+    wh, py = rel(warehouse), rel(Path(sys.executable))
     print(
         f"\nWarehouse: {warehouse}\n"
-        "Query it:\n"
-        f'  duckdb {rel} -c "select count(*) from fct_province_years"\n'
-        f"  python -c \"import duckdb; print(duckdb.connect('{rel}', read_only=True)"
-        ".sql('select * from fct_county_years limit 5'))\"\n"
+        "Query it (with the project's Python, or the DuckDB CLI if you have it installed):\n"
+        f"  {py} -c \"import duckdb; print(duckdb.connect('{wh}', read_only=True)"
+        ".sql('select count(*) from fct_province_years'))\"\n"
+        f'  duckdb -readonly {wh} -c "select * from fct_county_years limit 5"\n'
         "Tables: dim_provinces, dim_prefectures, dim_counties, dim_industries, dim_indicators, "
-        "fct_province_years, fct_county_years, fct_county_industry_years, fct_*_indicator_values.",
+        "fct_province_years, fct_county_years, fct_county_industry_years, fct_*_indicator_values, "
+        "index marts (fct_*_location_quotients, fct_ami_scores, fct_gem_in_scores, fct_spatial_weights, ...), "
+        "and the results schema.",
         flush=True,
     )
 
@@ -320,7 +326,7 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
         try:
             if analysis and (analyze := _optional("analysis.runner", "analyze")):
                 progress("running the study specs")
-                analyze(warehouse=new)
+                analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
         except BaseException:
             _remove_db(new)
             raise

@@ -338,14 +338,14 @@ _DDL = {
 
 def write_results(warehouse: Path, runs: Sequence[SpecRun], *, run_id: str,
                   started_at: _dt.datetime, raw_dir: str | None = None,
-                  is_synthetic: bool | None = None) -> None:
+                  is_synthetic: bool | None = None, published_as: Path | None = None) -> None:
     """Append a run's long tables to the ``results`` schema of ``warehouse`` (one transaction)."""
     import duckdb
 
     frames = _long_frames(run_id, runs)
     frames["runs"] = pd.DataFrame([{
         "run_id": run_id, "started_at": started_at, "finished_at": _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
-        "warehouse": str(warehouse), "raw_dir": raw_dir, "is_synthetic": is_synthetic,
+        "warehouse": str(published_as or warehouse), "raw_dir": raw_dir, "is_synthetic": is_synthetic,
         "agglo_version": __version__}])
     con = duckdb.connect(str(warehouse))
     try:
@@ -437,8 +437,13 @@ def estimate_cli(spec: Path, data: Path | None = None, weights: Path | None = No
 
 
 def analyze(warehouse: Path, specs_dir: Path | None = None, only: Sequence[str] | None = None,
-            *, tables_dir: Path | None = None, quiet: bool = False) -> list[SpecRun]:
+            *, tables_dir: Path | None = None, quiet: bool = False,
+            raw_dir: Path | None = None, published_as: Path | None = None) -> list[SpecRun]:
     """``agglo analyze``: run every spec in ``specs_dir`` against ``warehouse``.
+
+    ``raw_dir`` (the raw directory the warehouse was built from) and ``published_as`` (the path the
+    warehouse will be published to, when ``warehouse`` is a file still being built) are recorded in
+    ``results.runs``.
 
     Tables go to ``reports/tables/`` (or ``tables_dir``); the long tables go into the warehouse's
     ``results`` schema under a new run id. A failing spec is reported and the others still run; the
@@ -497,8 +502,10 @@ def analyze(warehouse: Path, specs_dir: Path | None = None, only: Sequence[str] 
             failed.append(f.stem)
             say(f"[{i}/{len(files)}] {f.stem}: FAILED: {exc}")
     if runs:
-        write_results(warehouse, runs, run_id=run_id, started_at=started, is_synthetic=synthetic)
-        say(f"results: run {run_id} written to the results schema of {warehouse}; tables in {tables_dir}")
+        write_results(warehouse, runs, run_id=run_id, started_at=started, is_synthetic=synthetic,
+                      raw_dir=None if raw_dir is None else str(raw_dir), published_as=published_as)
+        say(f"results: run {run_id} written to the results schema of {published_as or warehouse}; "
+            f"tables in {tables_dir}")
     if failed:
         raise CliError(f"{len(failed)} of {len(files)} specs failed: {', '.join(failed)}")
     return runs

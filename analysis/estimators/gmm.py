@@ -377,7 +377,7 @@ def dpd_gmm(
     Z = np.stack(Zcols, axis=2)
     nz = np.abs(Z).sum(axis=(0, 1)) > 0
     Z = Z[:, :, nz]
-    zdesc = [d for d, k in zip(zdesc, nz) if k]
+    zdesc = [d for d, k in zip(zdesc, nz, strict=True) if k]
     del n_gmm
     L = Z.shape[2]
     Kf = Xs.shape[2]
@@ -410,7 +410,6 @@ def dpd_gmm(
     S1 = Ze1.T @ Ze1
     G1 = M1 @ ZX.T @ A1  # b1 - beta ~ G1 Z'e
     V1r = G1 @ S1 @ G1.T
-    n_obs_eq = int(rows_ok.sum())
     # one-step homoskedastic sigma^2 of the idiosyncratic error from the transformed-equation residuals
     # (e'e / 2n for first differences, e'e / n for orthogonal deviations; xtabond2, no df correction)
     ed = e1[:, :T]
@@ -427,7 +426,7 @@ def dpd_gmm(
 
     se_unc: np.ndarray | None = None
     if steps == 1:
-        b, e, V, G, A, Ze = b1, e1, (V1r if robust else sig2 * M1), G1, A1, Ze1
+        b, V, G, Ze = b1, (V1r if robust else sig2 * M1), G1, Ze1
     else:
         G2 = M2 @ ZX.T @ A2
         if robust:
@@ -442,7 +441,7 @@ def dpd_gmm(
         else:
             V = M2
         se_unc = np.sqrt(np.diag(M2))
-        b, e, G, A, Ze = b2, e2, G2, A2, Ze2
+        b, G, Ze = b2, G2, Ze2
 
     # ---- Arellano-Bond AR tests on first-differenced residuals
     ar: dict[int, tuple[float, float]] = {}
