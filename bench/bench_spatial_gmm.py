@@ -14,8 +14,9 @@ import platform
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,8 +25,12 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.estimators.gmm import GmmStyle, IvStyle, dpd_gmm  # noqa: E402
-from analysis.estimators.spatial import fit_spatial_panel, lesage_pace_effects, spatial_lag_panel  # noqa: E402
+from analysis.estimators.gmm import GmmStyle, dpd_gmm  # noqa: E402
+from analysis.estimators.spatial import (  # noqa: E402
+    fit_spatial_panel,
+    lesage_pace_effects,
+    spatial_lag_panel,
+)
 
 N, T, K_NN, SEED = 2850, 20, 8, 20240601
 
