@@ -183,6 +183,41 @@ def _ols(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(X, y, rcond=None)[0]
 
 
+def _panel_inputs(y: np.ndarray, X: np.ndarray, W: np.ndarray | sp.spmatrix, *, model: str,
+                  names: Sequence[str] | None, durbin: Sequence[int] | None
+                  ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Check a balanced ``(T, N)`` panel against W and append the ``W*x`` columns of an SDM.
+
+    Parameters
+    ----------
+    y, X, W, names, durbin
+        As in :func:`fit_spatial_panel` (``X`` may be ``(T, N)`` for one regressor).
+    model : str
+        ``"sdm"`` appends the spatial lags of the ``durbin`` columns (default: all) to X.
+
+    Returns
+    -------
+    tuple
+        ``(y, X, names)``: float arrays, X as ``(T, N, K)``, and the regressor names.
+    """
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 2:
+        X = X[:, :, None]
+    _, N = y.shape
+    K = X.shape[2]
+    if W.shape != (N, N):
+        raise ValueError(f"W is {W.shape}, panel has N = {N} entities")
+    if not (np.isfinite(y).all() and np.isfinite(X).all()):
+        raise ValueError("spatial panel ML needs a balanced panel without missing values")
+    names = list(names) if names is not None else [f"x{k}" for k in range(K)]
+    if model == "sdm":
+        cols = list(range(K)) if durbin is None else list(durbin)
+        X = np.concatenate([X, spatial_lag_panel(W, X[:, :, cols])], axis=2)
+        names = names + [f"W*{names[c]}" for c in cols]
+    return y, X, names
+
+
 def fit_spatial_panel(
     y: np.ndarray,
     X: np.ndarray,
@@ -236,22 +271,8 @@ def fit_spatial_panel(
     -------
     SpatialFit
     """
-    y = np.asarray(y, dtype=float)
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 2:
-        X = X[:, :, None]
+    y, X, names = _panel_inputs(y, X, W, model=model, names=names, durbin=durbin)
     T, N = y.shape
-    K = X.shape[2]
-    if W.shape != (N, N):
-        raise ValueError(f"W is {W.shape}, panel has N = {N} entities")
-    if not (np.isfinite(y).all() and np.isfinite(X).all()):
-        raise ValueError("spatial panel ML needs a balanced panel without missing values")
-    names = list(names) if names is not None else [f"x{k}" for k in range(K)]
-    if model == "sdm":
-        cols = list(range(K)) if durbin is None else list(durbin)
-        WX = spatial_lag_panel(W, X[:, :, cols])
-        X = np.concatenate([X, WX], axis=2)
-        names = names + [f"W*{names[c]}" for c in cols]
     if constant is None:
         constant = effects == "none"
     Xd = demean(X, effects)
@@ -504,22 +525,9 @@ def fit_spatial_panel_re(
     -------
     RandomEffectsFit
     """
-    y = np.asarray(y, dtype=float)
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 2:
-        X = X[:, :, None]
+    y, X, names = _panel_inputs(y, X, W, model=model, names=names, durbin=durbin)
     T, N = y.shape
-    K = X.shape[2]
-    if W.shape != (N, N):
-        raise ValueError(f"W is {W.shape}, panel has N = {N} entities")
-    if not (np.isfinite(y).all() and np.isfinite(X).all()):
-        raise ValueError("spatial panel ML needs a balanced panel without missing values")
-    names = list(names) if names is not None else [f"x{k}" for k in range(K)]
-    if model == "sdm":
-        cols = list(range(K)) if durbin is None else list(durbin)
-        X = np.concatenate([X, spatial_lag_panel(W, X[:, :, cols])], axis=2)
-        names = names + [f"W*{names[c]}" for c in cols]
-    elif model != "sar":
+    if model not in ("sar", "sdm"):
         raise ValueError(f"random effects are implemented for sar and sdm, got {model!r}")
     Wy = spatial_lag_panel(W, y)
     if time_effects:
