@@ -10,12 +10,20 @@ built marts take it as an argument and open it read-only::
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from analysis.paths import DEFAULT_RAW_DIR
+# Tests never write into the user's reports/ (Data Docs, tables, report): everything they write goes
+# to a per-session temporary folder. Set before analysis.paths is imported, which reads it once.
+os.environ.setdefault("AGGLO_REPORTS_DIR", tempfile.mkdtemp(prefix="agglo-test-reports-"))
+
+from analysis.paths import DEFAULT_RAW_DIR  # noqa: E402
 
 
 def demo_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -47,3 +55,24 @@ def validation_file(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"shared validation data absent ({path})")
     return path
+
+
+@pytest.fixture(scope="module")
+def cigar() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """plm's ``Cigar`` panel as ``(y, X, W)`` from ../shared/validation (skips when absent).
+
+    ``y = log(sales)`` and ``X = [log(price/cpi), log(ndi/cpi)]`` as ``(T, 46)`` and ``(T, 46, 2)``
+    arrays (years x states in alphabetical order), W the row-standardised 46-state contiguity matrix.
+    """
+    c = pd.read_csv(validation_file("cigar.csv"))
+    w = pd.read_csv(validation_file("usa46_contiguity_long.csv"))
+    states = sorted(c["state_name"].unique())
+    pos = {s: i for i, s in enumerate(states)}
+    W = np.zeros((46, 46))
+    W[w["from"].map(pos), w["to"].map(pos)] = w["w"]
+    W = W / W.sum(axis=1, keepdims=True)
+    c = c.sort_values(["year", "state_name"])
+    T = c["year"].nunique()
+    y = np.log(c["sales"]).to_numpy().reshape(T, 46)
+    X = np.stack([np.log(c["price"] / c["cpi"]), np.log(c["ndi"] / c["cpi"])], axis=1).reshape(T, 46, 2)
+    return y, X, W

@@ -32,22 +32,6 @@ from analysis.estimators.spatial import (
 )
 
 
-@pytest.fixture(scope="module")
-def cigar() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    c = pd.read_csv(validation_file("cigar.csv"))
-    w = pd.read_csv(validation_file("usa46_contiguity_long.csv"))
-    states = sorted(c["state_name"].unique())
-    pos = {s: i for i, s in enumerate(states)}
-    W = np.zeros((46, 46))
-    W[w["from"].map(pos), w["to"].map(pos)] = w["w"]
-    W = W / W.sum(axis=1, keepdims=True)
-    c = c.sort_values(["year", "state_name"])
-    T = c["year"].nunique()
-    y = np.log(c["sales"]).to_numpy().reshape(T, 46)
-    X = np.stack([np.log(c["price"] / c["cpi"]), np.log(c["ndi"] / c["cpi"])], axis=1).reshape(T, 46, 2)
-    return y, X, W
-
-
 def test_sar_individual_fe_matches_splm(cigar):
     y, X, W = cigar
     f = fit_spatial_panel(y, X, W, model="sar", effects="entity", names=["logp", "logy"])

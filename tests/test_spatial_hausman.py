@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import validation_file
 
 from analysis.estimators import FitContext, SpecError, get_estimator
 from analysis.estimators.spatial import (
@@ -96,18 +95,8 @@ def test_spatial_hausman_size_and_power():
     assert rates[1.0] >= 0.95, rates
 
 
-def test_re_sar_on_cigar_lies_between_fe_and_pooled():
-    c = pd.read_csv(validation_file("cigar.csv"))
-    w = pd.read_csv(validation_file("usa46_contiguity_long.csv"))
-    states = sorted(c["state_name"].unique())
-    pos = {s: i for i, s in enumerate(states)}
-    W = np.zeros((46, 46))
-    W[w["from"].map(pos), w["to"].map(pos)] = w["w"]
-    W = W / W.sum(axis=1, keepdims=True)
-    c = c.sort_values(["year", "state_name"])
-    t = c["year"].nunique()
-    y = np.log(c["sales"]).to_numpy().reshape(t, 46)
-    X = np.stack([np.log(c["price"] / c["cpi"]), np.log(c["ndi"] / c["cpi"])], axis=1).reshape(t, 46, 2)
+def test_re_sar_on_cigar_lies_between_fe_and_pooled(cigar):
+    y, X, W = cigar
     fe = fit_spatial_panel(y, X, W, model="sar", effects="entity")
     pooled = fit_spatial_panel(y, X, W, model="sar", effects="none")
     re = fit_spatial_panel_re(y, X, W, model="sar")
