@@ -88,45 +88,40 @@ class RawFileSpec:
     required: bool = True
 
 
+def _sector_employment_spec(name: str, level: str) -> RawFileSpec:
+    """A ``<level>_code, year, sector_code, employment_10k, source`` file (province-panel years)."""
+    code = f"{level}_code"
+    return RawFileSpec(
+        name=name,
+        columns=(code, "year", "sector_code", "employment_10k", "source"),
+        key=(code, "year", "sector_code"),
+        divisions={code: level},
+        panel="province",
+        lookups={"sector_code": "sectors"},
+        numeric=("employment_10k",),
+        non_negative=("employment_10k",),
+    )
+
+
+def _indicator_spec(name: str, level: str) -> RawFileSpec:
+    """A long ``<level>_code, year, indicator_code, value, unit, source`` file checked against the catalog."""
+    code = f"{level}_code"
+    return RawFileSpec(
+        name=name,
+        columns=(code, "year", "indicator_code", "value", "unit", "source"),
+        key=(code, "year", "indicator_code"),
+        divisions={code: level},
+        panel=level,
+        numeric=("value",),
+        indicator_level=level,
+    )
+
+
 RAW_FILES: tuple[RawFileSpec, ...] = (
-    RawFileSpec(
-        name="province_sector_employment.csv",
-        columns=("province_code", "year", "sector_code", "employment_10k", "source"),
-        key=("province_code", "year", "sector_code"),
-        divisions={"province_code": "province"},
-        panel="province",
-        lookups={"sector_code": "sectors"},
-        numeric=("employment_10k",),
-        non_negative=("employment_10k",),
-    ),
-    RawFileSpec(
-        name="prefecture_sector_employment.csv",
-        columns=("prefecture_code", "year", "sector_code", "employment_10k", "source"),
-        key=("prefecture_code", "year", "sector_code"),
-        divisions={"prefecture_code": "prefecture"},
-        panel="province",
-        lookups={"sector_code": "sectors"},
-        numeric=("employment_10k",),
-        non_negative=("employment_10k",),
-    ),
-    RawFileSpec(
-        name="province_indicators.csv",
-        columns=("province_code", "year", "indicator_code", "value", "unit", "source"),
-        key=("province_code", "year", "indicator_code"),
-        divisions={"province_code": "province"},
-        panel="province",
-        numeric=("value",),
-        indicator_level="province",
-    ),
-    RawFileSpec(
-        name="county_indicators.csv",
-        columns=("county_code", "year", "indicator_code", "value", "unit", "source"),
-        key=("county_code", "year", "indicator_code"),
-        divisions={"county_code": "county"},
-        panel="county",
-        numeric=("value",),
-        indicator_level="county",
-    ),
+    _sector_employment_spec("province_sector_employment.csv", "province"),
+    _sector_employment_spec("prefecture_sector_employment.csv", "prefecture"),
+    _indicator_spec("province_indicators.csv", "province"),
+    _indicator_spec("county_indicators.csv", "county"),
     RawFileSpec(
         name="county_industry.csv",
         columns=(
