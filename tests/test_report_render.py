@@ -6,7 +6,8 @@
   file: and data: URLs (a positive control proves the NetLog check catches a remote image);
 - every number shown in the rendered tables equals the value in the warehouse's results schema
   (re-queried; tests/report_support.py), and every estimate of the run is shown;
-- a screenshot is saved to reports/screenshot.png.
+- a screenshot is saved as screenshot.png beside the rendered page (a temporary reports folder: the
+  tests never overwrite the user's reports/).
 
 Chromium is installed by ``.ci/run`` (``apt-get install -y chromium``); where it is absent these tests
 are skipped with that reason.
@@ -27,7 +28,6 @@ from bs4 import BeautifulSoup
 from report_support import assert_no_external_references, check_table_numbers
 
 from analysis import report as R
-from analysis.paths import REPORTS_DIR
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -87,7 +87,7 @@ def render(page: Path, tmp: Path, *, screenshot: Path | None = None, window: str
 # ------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def demo_report(demo_warehouse, tmp_path_factory):
-    """The demo warehouse analysed (every spec) and its report written to reports/, as ``agglo run`` does.
+    """The demo warehouse analysed (every spec) and its report written, as ``agglo run`` does.
 
     The session's demo warehouse is copied first: the analysis writes the results schema.
     """
@@ -97,15 +97,14 @@ def demo_report(demo_warehouse, tmp_path_factory):
     wh = tmp / "agglo.duckdb"
     shutil.copyfile(demo_warehouse, wh)
     analyze(warehouse=wh, tables_dir=tmp / "tables", quiet=True)
-    html = R.write_report(wh, REPORTS_DIR)
+    html = R.write_report(wh, tmp / "reports")
     return wh, html
 
 
 @pytest.fixture(scope="module")
 def rendered(demo_report, tmp_path_factory):
     _, html = demo_report
-    shot = REPORTS_DIR / "screenshot.png"
-    shot.unlink(missing_ok=True)
+    shot = html.parent / "screenshot.png"
     return render(html, tmp_path_factory.mktemp("chromium"), screenshot=shot)
 
 
@@ -143,7 +142,7 @@ def test_report_renders_every_table_and_figure_offline(demo_report, rendered):
         assert fig is not None and fig.name == "figure", fid
         assert fig.img["src"].startswith("data:image/svg+xml;base64,"), fid
         for a in fig.select("figcaption a"):
-            assert (REPORTS_DIR / a["href"]).is_file(), a["href"]
+            assert (demo_report[1].parent / a["href"]).is_file(), a["href"]
     banner = soup.find(id="synthetic-banner")
     assert banner is not None and "not findings about China" in banner.get_text()
 
