@@ -56,9 +56,11 @@ from analysis.estimators.panel import (
     cov_options,
     fe_arrays,
     linear_fit,
+    model_terms,
     model_where,
     not_nested_absorbed,
     sandwich_cov,
+    within_r2,
 )
 from analysis.results import ModelResult, TestStat
 
@@ -243,21 +245,16 @@ class _IVData:
     effects: list[str]
 
 
-def _terms(model: Mapping[str, Any], key: str) -> list[str]:
-    v = model.get(key) or []
-    return [str(t).strip() for t in ([v] if isinstance(v, str) else v)]
-
-
 def _prepare(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> _IVData:
     where = model_where(model)
-    endog = _terms(model, "endog")
-    inst = _terms(model, "instruments")
+    endog = model_terms(model, "endog")
+    inst = model_terms(model, "instruments")
     if not endog:
         raise SpecError(f"{where}: fe_iv needs endog: (the endogenous regressors)")
     if not inst:
         raise SpecError(f"{where}: fe_iv needs instruments: (the excluded instruments)")
     effects = list(model.get("effects") or ["entity"])
-    design = build_design(model, data, ctx, groups={"y": [str(model["y"])], "x": _terms(model, "x"),
+    design = build_design(model, data, ctx, groups={"y": [str(model["y"])], "x": model_terms(model, "x"),
                                                     "endog": endog, "instruments": inst})
     fa = fe_arrays(design.arr("y"), design.arr("x"), design.entity, design.time, effects,
                    extra={"endog": design.arr("endog"), "instruments": design.arr("instruments")})
@@ -288,8 +285,7 @@ def fit_fe_iv(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> 
                            n_absorbed=d.n_absorbed, n_absorbed_not_nested=d.n_not_nested, where=where)
     # within R^2 of the structural equation (residuals from the 2SLS coefficients), as ivreghdfe
     fa_w = fe_arrays(d.design.arr("y"), d.design.arr("x"), d.design.entity, d.design.time, d.effects)
-    tss_w = float(np.sum(fa_w.y_within ** 2))
-    diags = {"r2_within": TestStat(1.0 - fit.ssr / tss_w if tss_w > 0 else float("nan")), **diags}
+    diags = {"r2_within": TestStat(within_r2(fit.ssr, fa_w.y_within)), **diags}
     return ModelResult.from_arrays(
         model_id=str(model["id"]), estimator="fe_iv", dependent=d.design.names("y")[0], terms=names,
         params=fit.params, std_errors=fit.std_errors, nobs=fit.nobs, df_resid=fit.df_resid,
@@ -319,8 +315,7 @@ def fit_first_stage(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContex
                               where=where)
     fa_w = fe_arrays(d.design.arr("endog")[:, 0], d.design.arr("x"), d.design.entity,
                      d.design.time, d.effects)
-    tss_w = float(np.sum(fa_w.y_within ** 2))
-    diags = {"r2_within": TestStat(1.0 - fit.ssr / tss_w if tss_w > 0 else float("nan")),
+    diags = {"r2_within": TestStat(within_r2(fit.ssr, fa_w.y_within)),
              "first_stage_f": TestStat(f, p, (len(inames), df), "F")}
     return ModelResult.from_arrays(
         model_id=str(model["id"]), estimator="first_stage", dependent=d.design.names("endog")[0],

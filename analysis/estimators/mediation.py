@@ -32,11 +32,9 @@ from analysis.estimators.panel import (
     absorb,
     build_design,
     cov_label,
-    cov_options,
-    fe_arrays,
-    linear_fit,
+    fe_linear_fit,
+    model_terms,
     model_where,
-    not_nested_absorbed,
 )
 from analysis.results import EffectEstimate, ModelResult, TestStat
 
@@ -127,8 +125,7 @@ def fit_mediation(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext)
         if not model.get(key):
             raise SpecError(f"{where}: mediation needs {key}:")
     treat, med, yname = (str(model[k]).strip() for k in ("treatment", "mediator", "y"))
-    xt = model.get("x") or []
-    xterms = [str(v).strip() for v in ([xt] if isinstance(xt, str) else xt)]
+    xterms = model_terms(model, "x")
     effects = list(model.get("effects") or [])
     boot = dict(model.get("bootstrap") or {})
     reps = int(boot.get("reps", 1000))
@@ -144,14 +141,9 @@ def fit_mediation(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext)
     y, t, m = design.arr("y"), design.arr("treatment")[:, 0], design.arr("mediator")[:, 0]
     x = design.arr("x")
     # eq. 4 with the model's covariance (the reported coefficient table)
-    xfull = np.column_stack([t, m, x])
-    fa = fe_arrays(y, xfull, design.entity, design.time, effects)
-    ctype, clusters, by = cov_options(model, design)
-    nn = not_nested_absorbed(effects, by, design.entity, design.time, fa.n_absorbed)
     names = [treat, med, *xterms, "const"]
-    fa.check_rank(names, where)
-    fit = linear_fit(fa.y, fa.x, cov_type=ctype, clusters=clusters, n_absorbed=fa.n_absorbed,
-                     n_absorbed_not_nested=nn, names=names, where=where)
+    fe = fe_linear_fit(model, design, y, np.column_stack([t, m, x]), effects=effects, names=names)
+    fa, fit, ctype, by = fe.arrays, fe.fit, fe.cov_type, fe.cluster_by
     paths = mediation_paths(y, t, m, x, design.entity, design.time, effects)
     draws = cluster_bootstrap(y, t, m, x, design.entity, design.time, effects, reps=reps, seed=seed)
     eff: dict[str, EffectEstimate] = {}

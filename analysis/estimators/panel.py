@@ -549,27 +549,64 @@ def cov_label(ctype: str, by: str | None) -> str:
     return f"clustered:{by}" if ctype == "clustered" else ctype
 
 
-def _x_terms(model: Mapping[str, Any]) -> list[str]:
-    x = model.get("x") or []
-    return [str(t).strip() for t in ([x] if isinstance(x, str) else x)]
+def model_terms(model: Mapping[str, Any], key: str = "x") -> list[str]:
+    """The model's term list under ``key`` (a single string or a list; missing: empty), stripped."""
+    v = model.get(key) or []
+    return [str(t).strip() for t in ([v] if isinstance(v, str) else v)]
+
+
+def within_r2(ssr: float, y_within: np.ndarray) -> float:
+    """Within R^2 ``1 - ssr / sum(y_within^2)``, NaN when the within variation of y is zero."""
+    tss_w = float(np.sum(y_within ** 2))
+    return 1.0 - ssr / tss_w if tss_w > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class FELinearFit:
+    """An FE (or pooled OLS) least-squares fit with the model's covariance (:func:`fe_linear_fit`)."""
+
+    arrays: FEArrays
+    fit: LinearFit
+    cov_type: str
+    cluster_by: str | None
+
+
+def fe_linear_fit(model: Mapping[str, Any], design: Design, y: np.ndarray, x: np.ndarray, *,
+                  effects: Sequence[str], names: Sequence[str]) -> FELinearFit:
+    """Regress ``y`` on ``x`` and a constant after absorbing ``effects``, with the model's ``cov:``.
+
+    Parameters
+    ----------
+    model : mapping
+        The model (``cov:`` and its id for messages).
+    design : Design
+        The evaluated design (entity and time codes, cluster labels).
+    y, x : numpy.ndarray
+        Dependent variable and regressors (rows of ``design``).
+    effects : sequence of str
+        Fixed effects to absorb (empty: pooled OLS).
+    names : sequence of str
+        Names of the columns of ``x`` and ``"const"`` (for rank errors and the fit).
+    """
+    where = model_where(model)
+    fa = fe_arrays(y, x, design.entity, design.time, effects)
+    ctype, clusters, by = cov_options(model, design)
+    nn = not_nested_absorbed(effects, by, design.entity, design.time, fa.n_absorbed)
+    fa.check_rank(names, where)
+    fit = linear_fit(fa.y, fa.x, cov_type=ctype, clusters=clusters, n_absorbed=fa.n_absorbed,
+                     n_absorbed_not_nested=nn, names=list(names), where=where)
+    return FELinearFit(arrays=fa, fit=fit, cov_type=ctype, cluster_by=by)
 
 
 def fit_fe_design(model: Mapping[str, Any], design: Design, *, effects: Sequence[str],
                   estimator: str) -> ModelResult:
     """Fit OLS (no effects) or FE on an evaluated design."""
-    where = model_where(model)
-    xnames = design.names("x")
-    fa = fe_arrays(design.arr("y"), design.arr("x"), design.entity, design.time, effects)
-    ctype, clusters, by = cov_options(model, design)
-    nn = not_nested_absorbed(effects, by, design.entity, design.time, fa.n_absorbed)
-    names = [*xnames, "const"]
-    fa.check_rank(names, where)
-    fit = linear_fit(fa.y, fa.x, cov_type=ctype, clusters=clusters, n_absorbed=fa.n_absorbed,
-                     n_absorbed_not_nested=nn, names=names, where=where)
+    names = [*design.names("x"), "const"]
+    fe = fe_linear_fit(model, design, design.arr("y"), design.arr("x"), effects=effects, names=names)
+    fa, fit, ctype, by = fe.arrays, fe.fit, fe.cov_type, fe.cluster_by
     diags: dict[str, TestStat] = {}
     if effects:
-        tss_w = float(np.sum(fa.y_within ** 2))
-        diags["r2_within"] = TestStat(1.0 - fit.ssr / tss_w if tss_w > 0 else float("nan"))
+        diags["r2_within"] = TestStat(within_r2(fit.ssr, fa.y_within))
     y = design.arr("y")
     tss = float(np.sum((y - y.mean()) ** 2))
     if not effects:
@@ -593,7 +630,7 @@ def fit_ols(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> Mo
     """Pooled OLS with a constant (``effects:`` is not allowed; use ``fe``)."""
     if model.get("effects"):
         raise SpecError(f"{model_where(model)}: ols takes no effects; use estimator: fe")
-    design = build_design(model, data, ctx, groups={"y": [str(model["y"])], "x": _x_terms(model)})
+    design = build_design(model, data, ctx, groups={"y": [str(model["y"])], "x": model_terms(model, "x")})
     return fit_fe_design(model, design, effects=(), estimator="ols")
 
 
@@ -601,7 +638,7 @@ def fit_ols(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> Mo
 def fit_fe(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> ModelResult:
     """Fixed effects (``effects: [entity]``, ``[time]`` or ``[entity, time]``; default entity)."""
     effects = list(model.get("effects") or ["entity"])
-    design = build_design(model, data, ctx, groups={"y": [str(model["y"])], "x": _x_terms(model)})
+    design = build_design(model, data, ctx, groups={"y": [str(model["y"])], "x": model_terms(model, "x")})
     return fit_fe_design(model, design, effects=effects, estimator="fe")
 
 
@@ -612,7 +649,7 @@ def fit_re(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> Mod
     effects = list(model.get("effects") or ["entity"])
     if "entity" not in effects:
         raise SpecError(f"{where}: re needs entity effects (effects: [entity] or [entity, time])")
-    xterms = _x_terms(model)
+    xterms = model_terms(model, "x")
     design = build_design(model, data, ctx, groups={"y": [str(model["y"])], "x": xterms})
     x = design.arr("x")
     names = list(xterms)
