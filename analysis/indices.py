@@ -17,7 +17,7 @@ Definitions follow the model docs (``warehouse/models/marts/indices/_indices__do
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -602,38 +602,46 @@ def _krugman_all(values: pd.DataFrame, unit: str, item: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _distribution_measures(values: pd.DataFrame, *, unit: str, across: str, count: str,
+                           measures: Callable[[np.ndarray, np.ndarray], dict[str, float]]) -> pd.DataFrame:
+    """One row per ``(level, unit, year)`` of ``measures(s, x)`` plus Krugman's index.
+
+    ``s`` are the unit's values over ``across`` and ``x`` the ``across`` totals (over all units) they
+    are compared with; ``count`` names the column holding the number of ``across`` cells.
+    """
+    v = values.copy()
+    v["across_total"] = v.groupby(["level", across, "year"])["value"].transform("sum")
+    rows = []
+    for (level, key, year), g in v.groupby(["level", unit, "year"]):
+        s, x = g["value"].to_numpy(float), g["across_total"].to_numpy(float)
+        rows.append({"level": level, unit: key, "year": year, count: len(g), **measures(s, x)})
+    out = pd.DataFrame(rows)
+    kr = _krugman_all(v, unit, across)
+    return out.merge(kr, on=["level", "year", unit], how="left")
+
+
+def _herfindahl_normalised(s: np.ndarray) -> float:
+    return herfindahl(s, normalised=True) if len(s) > 1 else np.nan
+
+
 def industry_concentration(values: pd.DataFrame) -> pd.DataFrame:
     """``fct_industry_concentration`` from :func:`region_industry_values`."""
-    v = values.copy()
-    v["region_total"] = v.groupby(["level", "region_code", "year"])["value"].transform("sum")
-    rows = []
-    for (level, ind, year), g in v.groupby(["level", "industry_code", "year"]):
-        s, x = g["value"].to_numpy(float), g["region_total"].to_numpy(float)
-        rows.append({"level": level, "industry_code": ind, "year": year, "n_regions": len(g),
-                     "gini": gini_of_ratios(s, x), "locational_gini": locational_gini(s, x),
-                     "herfindahl": herfindahl(s),
-                     "herfindahl_normalised": herfindahl(s, normalised=True) if len(g) > 1 else np.nan,
-                     "hoover": hoover(s, x), "theil_t": theil(s, x, kind="T"),
-                     "theil_l": theil(s, x, kind="L") if np.all(s > 0) else np.nan})
-    out = pd.DataFrame(rows)
-    kr = _krugman_all(v, "industry_code", "region_code")
-    return out.merge(kr, on=["level", "year", "industry_code"], how="left")
+    return _distribution_measures(values, unit="industry_code", across="region_code", count="n_regions",
+                                  measures=lambda s, x: {
+                                      "gini": gini_of_ratios(s, x), "locational_gini": locational_gini(s, x),
+                                      "herfindahl": herfindahl(s),
+                                      "herfindahl_normalised": _herfindahl_normalised(s),
+                                      "hoover": hoover(s, x), "theil_t": theil(s, x, kind="T"),
+                                      "theil_l": theil(s, x, kind="L") if np.all(s > 0) else np.nan})
 
 
 def region_specialisation(values: pd.DataFrame) -> pd.DataFrame:
     """``fct_region_specialisation`` from :func:`region_industry_values`."""
-    v = values.copy()
-    v["industry_total"] = v.groupby(["level", "industry_code", "year"])["value"].transform("sum")
-    rows = []
-    for (level, reg, year), g in v.groupby(["level", "region_code", "year"]):
-        s, x = g["value"].to_numpy(float), g["industry_total"].to_numpy(float)
-        rows.append({"level": level, "region_code": reg, "year": year, "n_industries": len(g),
-                     "herfindahl": herfindahl(s),
-                     "herfindahl_normalised": herfindahl(s, normalised=True) if len(g) > 1 else np.nan,
-                     "gini": gini_of_ratios(s, x), "hoover": hoover(s, x)})
-    out = pd.DataFrame(rows)
-    kr = _krugman_all(v, "region_code", "industry_code")
-    return out.merge(kr, on=["level", "year", "region_code"], how="left")
+    return _distribution_measures(values, unit="region_code", across="industry_code", count="n_industries",
+                                  measures=lambda s, x: {
+                                      "herfindahl": herfindahl(s),
+                                      "herfindahl_normalised": _herfindahl_normalised(s),
+                                      "gini": gini_of_ratios(s, x), "hoover": hoover(s, x)})
 
 
 def _normalise_long(d: pd.DataFrame, value: str, keys: list[str]) -> pd.Series:
