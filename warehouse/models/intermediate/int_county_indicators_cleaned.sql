@@ -1,7 +1,7 @@
 {#- county indicator values as given, with the county resolved through division_aliases
     (county codes of the 2011 vintage map to current codes there) and the value converted into the
-    catalog unit of its indicator (unit_conversions). The tests on this model reject unknown codes,
-    unknown indicators and unit pairs without an exact conversion factor. -#}
+    catalog unit of its indicator (unit_conversions; macro indicator_values_resolved). The tests on this
+    model reject unknown codes, unknown indicators and unit pairs without an exact conversion factor. -#}
 with
 
 indicators as (
@@ -30,46 +30,9 @@ conversions as (
 
 ),
 
-resolved as (
-
-    select
-        ----------  ids
-        aliases.code as county_code,
-        indicators.county_code_raw,
-        indicators.year,
-        indicators.indicator_code,
-
-        ----------  units: a missing unit means the catalog unit
-        indicators.unit as unit_as_given,
-        catalog.unit,
-        case
-            when indicators.unit is null or indicators.unit = catalog.unit then 1.0
-            else conversions.factor
-        end as unit_factor,
-
-        ----------  numerics
-        indicators.value as value_as_given,
-
-        ----------  provenance
-        indicators.source
-
-    from indicators
-    left join aliases
-        on aliases.alias_norm = {{ normalise_alias('indicators.county_code_raw') }}
-    left join catalog
-        on catalog.indicator_code = indicators.indicator_code
-    left join conversions
-        on conversions.from_unit = indicators.unit
-        and conversions.to_unit = catalog.unit
-
-),
-
 final as (
 
-    select
-        *,
-        value_as_given * unit_factor as value
-    from resolved
+    {{ indicator_values_resolved('indicators', 'aliases', 'catalog', 'conversions', region_key='county_code') }}
 
 )
 

@@ -1,0 +1,57 @@
+{#- Query bodies shared by the twin region-level models (province / county indicators, province /
+    prefecture sector employments), documented in _macros__docs.yml. Each macro returns one full
+    query that reads CTEs the calling model defines as its import CTEs, so the model keeps its own
+    `ref()`s (and thus its lineage and unit-test inputs) and only the region key differs. -#}
+
+{% macro indicator_values_resolved(indicators, aliases, catalog, conversions, region_key) -%}
+{#- Raw indicator rows with the region resolved through `division_aliases` and the value converted
+    into the catalog unit of its indicator (a missing unit means the catalog unit).
+
+    Arguments
+    ---------
+    indicators : str   CTE of the staging model (columns <region_key>_raw, year, indicator_code,
+                       unit, value, source)
+    aliases : str      CTE of division_aliases of the level (alias_norm, code)
+    catalog : str      CTE of indicator_catalog of the level (indicator_code, lower-cased unit)
+    conversions : str  CTE of unit_conversions (from_unit, to_unit, factor)
+    region_key : str   output key column, e.g. 'province_code'
+-#}
+with resolved as (
+
+    select
+        ----------  ids
+        {{ aliases }}.code as {{ region_key }},
+        {{ indicators }}.{{ region_key }}_raw,
+        {{ indicators }}.year,
+        {{ indicators }}.indicator_code,
+
+        ----------  units: a missing unit means the catalog unit
+        {{ indicators }}.unit as unit_as_given,
+        {{ catalog }}.unit,
+        case
+            when {{ indicators }}.unit is null or {{ indicators }}.unit = {{ catalog }}.unit then 1.0
+            else {{ conversions }}.factor
+        end as unit_factor,
+
+        ----------  numerics
+        {{ indicators }}.value as value_as_given,
+
+        ----------  provenance
+        {{ indicators }}.source
+
+    from {{ indicators }}
+    left join {{ aliases }}
+        on {{ aliases }}.alias_norm = {{ normalise_alias(indicators ~ '.' ~ region_key ~ '_raw') }}
+    left join {{ catalog }}
+        on {{ catalog }}.indicator_code = {{ indicators }}.indicator_code
+    left join {{ conversions }}
+        on {{ conversions }}.from_unit = {{ indicators }}.unit
+        and {{ conversions }}.to_unit = {{ catalog }}.unit
+
+)
+
+select
+    *,
+    value_as_given * unit_factor as value
+from resolved
+{%- endmacro %}
