@@ -55,3 +55,69 @@ select
     value_as_given * unit_factor as value
 from resolved
 {%- endmacro %}
+
+
+{% macro indicator_panel_interpolated(cleaned, catalog, years, region_key) -%}
+{#- The full region x year x indicator grid over `years` for the regions and indicators present in
+    `cleaned`; interior gaps interpolated linearly (`interpolate_linear`), end gaps left null.
+    Columns: <region_key>, year, indicator_code, value, unit, is_imputed, source.
+
+    Arguments
+    ---------
+    cleaned : str     CTE of the cleaned indicator values (<region_key>, year, indicator_code, value, source)
+    catalog : str     CTE of indicator_catalog of the level (indicator_code, lower-cased unit)
+    years : str       CTE with one row per panel year (column year), e.g. from `year_spine`
+    region_key : str  region key column, e.g. 'province_code'
+-#}
+with units as (
+
+    select distinct {{ region_key }} from {{ cleaned }}
+
+),
+
+indicators as (
+
+    select distinct indicator_code from {{ cleaned }}
+
+),
+
+grid as (
+
+    select
+        units.{{ region_key }},
+        indicators.indicator_code,
+        {{ years }}.year,
+        {{ cleaned }}.value
+    from units
+    cross join indicators
+    cross join {{ years }}
+    left join {{ cleaned }}
+        on {{ cleaned }}.{{ region_key }} = units.{{ region_key }}
+        and {{ cleaned }}.indicator_code = indicators.indicator_code
+        and {{ cleaned }}.year = {{ years }}.year
+
+),
+
+interpolated as (
+
+    {{ interpolate_linear('grid', [region_key, 'indicator_code'], 'year', ['value']) }}
+
+)
+
+select
+    interpolated.{{ region_key }},
+    interpolated.year,
+    interpolated.indicator_code,
+    interpolated.value,
+    {{ catalog }}.unit,
+    interpolated.value_is_imputed as is_imputed,
+    {{ interpolation_source('interpolated.value_prev_year', 'interpolated.value_next_year', cleaned ~ '.source') }} as source
+from interpolated
+left join {{ catalog }}
+    on {{ catalog }}.indicator_code = interpolated.indicator_code
+left join {{ cleaned }}
+    on {{ cleaned }}.{{ region_key }} = interpolated.{{ region_key }}
+    and {{ cleaned }}.indicator_code = interpolated.indicator_code
+    and {{ cleaned }}.year = interpolated.year
+{%- endmacro %}
+
