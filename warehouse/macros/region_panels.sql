@@ -121,3 +121,68 @@ left join {{ cleaned }}
     and {{ cleaned }}.year = interpolated.year
 {%- endmacro %}
 
+
+{% macro sector_employments_interpolated(resolved, years, region_key, carried_columns=[]) -%}
+{#- Region x year x section employment on `years`: interior gaps interpolated linearly
+    (`interpolate_linear`), end gaps dropped (no extrapolation). Columns: <region_key>,
+    <carried_columns>, year, sector_code, employment_10k, is_imputed, source.
+
+    Arguments
+    ---------
+    resolved : str          CTE of the resolved employments (<region_key>, <carried_columns>, year,
+                            sector_code, employment_10k, source)
+    years : str             CTE with one row per panel year (column year)
+    region_key : str        region key column, e.g. 'prefecture_code'
+    carried_columns : list  attributes of a region carried to the output after the key, e.g.
+                            ['province_code'] for prefectures (default none)
+-#}
+with series as (
+
+    select distinct {{ region_key }}, {% for c in carried_columns %}{{ c }}, {% endfor %}sector_code from {{ resolved }}
+
+),
+
+grid as (
+
+    select
+        series.{{ region_key }},
+        series.sector_code,
+        {{ years }}.year,
+        {{ resolved }}.employment_10k
+    from series
+    cross join {{ years }}
+    left join {{ resolved }}
+        on {{ resolved }}.{{ region_key }} = series.{{ region_key }}
+        and {{ resolved }}.sector_code = series.sector_code
+        and {{ resolved }}.year = {{ years }}.year
+
+),
+
+interpolated as (
+
+    {{ interpolate_linear('grid', [region_key, 'sector_code'], 'year', ['employment_10k']) }}
+
+)
+
+select
+    interpolated.{{ region_key }},
+    {%- for c in carried_columns %}
+    series.{{ c }},
+    {%- endfor %}
+    interpolated.year,
+    interpolated.sector_code,
+    interpolated.employment_10k,
+    interpolated.employment_10k_is_imputed as is_imputed,
+    {{ interpolation_source('interpolated.employment_10k_prev_year', 'interpolated.employment_10k_next_year', resolved ~ '.source') }} as source
+from interpolated
+{%- if carried_columns %}
+inner join series
+    on series.{{ region_key }} = interpolated.{{ region_key }}
+    and series.sector_code = interpolated.sector_code
+{%- endif %}
+left join {{ resolved }}
+    on {{ resolved }}.{{ region_key }} = interpolated.{{ region_key }}
+    and {{ resolved }}.sector_code = interpolated.sector_code
+    and {{ resolved }}.year = interpolated.year
+where interpolated.employment_10k is not null
+{%- endmacro %}

@@ -2,7 +2,8 @@
 {#- A table, not a view: several index models and tests read it, and recomputing the
     interpolation (and re-reading the raw CSV) for each of them dominated the build time. -#}
 {#- prefecture x year x section employment on the panel years (vars province_first_year..province_last_year):
-    interior gaps interpolated linearly (is_imputed), end gaps dropped (no extrapolation). -#}
+    interior gaps interpolated linearly (is_imputed), end gaps dropped (no extrapolation);
+    macro sector_employments_interpolated. -#}
 with
 
 resolved as (
@@ -17,53 +18,9 @@ years as (
 
 ),
 
-series as (
-
-    select distinct prefecture_code, province_code, sector_code from resolved
-
-),
-
-grid as (
-
-    select
-        series.prefecture_code,
-        series.sector_code,
-        years.year,
-        resolved.employment_10k
-    from series
-    cross join years
-    left join resolved
-        on resolved.prefecture_code = series.prefecture_code
-        and resolved.sector_code = series.sector_code
-        and resolved.year = years.year
-
-),
-
-interpolated as (
-
-    {{ interpolate_linear('grid', ['prefecture_code', 'sector_code'], 'year', ['employment_10k']) }}
-
-),
-
 final as (
 
-    select
-        interpolated.prefecture_code,
-        series.province_code,
-        interpolated.year,
-        interpolated.sector_code,
-        interpolated.employment_10k,
-        interpolated.employment_10k_is_imputed as is_imputed,
-        {{ interpolation_source('interpolated.employment_10k_prev_year', 'interpolated.employment_10k_next_year', 'resolved.source') }} as source
-    from interpolated
-    inner join series
-        on series.prefecture_code = interpolated.prefecture_code
-        and series.sector_code = interpolated.sector_code
-    left join resolved
-        on resolved.prefecture_code = interpolated.prefecture_code
-        and resolved.sector_code = interpolated.sector_code
-        and resolved.year = interpolated.year
-    where interpolated.employment_10k is not null
+    {{ sector_employments_interpolated('resolved', 'years', region_key='prefecture_code', carried_columns=['province_code']) }}
 
 )
 
