@@ -1,5 +1,6 @@
 {#- Grain: province x year x section. LQ = (e_rs / e_r) / (E_s / E) with national totals summed over
-    the panel's provinces (var national_totals = 'sum'). -#}
+    the panel's provinces (var national_totals = 'sum'; macro sector_location_quotients, shared with
+    the prefecture model). -#}
 {{ agglo_require_national_sum() }}
 with
 
@@ -10,35 +11,9 @@ employments as (
 
 ),
 
-totals as (
-
-    select
-        province_code,
-        year,
-        sector_code,
-        employment_10k,
-        sum(employment_10k) over (partition by province_code, year) as region_total_10k,
-        sum(employment_10k) over (partition by sector_code, year) as sector_total_10k,
-        sum(employment_10k) over (partition by year) as national_total_10k
-    from employments
-
-),
-
 final as (
 
-    select
-        -- ids
-        province_code,
-        year,
-        sector_code,
-        -- numerics
-        employment_10k,
-        region_total_10k,
-        sector_total_10k,
-        national_total_10k,
-        {{ location_quotient('employment_10k', 'region_total_10k', 'sector_total_10k', 'national_total_10k') }}
-            as location_quotient
-    from totals
+    {{ sector_location_quotients('employments', region_key='province_code') }}
 
 )
 
