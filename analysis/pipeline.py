@@ -249,6 +249,25 @@ def _print_where(warehouse: Path) -> None:
     )
 
 
+def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
+                       select: str | None = None,
+                       before_publish: Callable[[Path], None] | None = None) -> None:
+    """Under the build lock: build a new file, run ``before_publish`` on it, then publish it.
+
+    When ``before_publish`` raises, the new file is removed and the published one stays unchanged.
+    """
+    with build_lock(warehouse):
+        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
+        if before_publish is not None:
+            try:
+                before_publish(new)
+            except BaseException:
+                _remove_db(new)
+                raise
+        publish(new, warehouse)
+    progress(f"published {warehouse}")
+
+
 def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, run_checks: bool = True, *,
           quiet: bool = False, select: str | None = None) -> Path:
     """Build the warehouse from ``raw_dir`` and publish it over ``warehouse`` if every test passes.
@@ -284,11 +303,7 @@ def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, 
     >>> build("data/demo", "warehouse/agglo.duckdb")  # doctest: +SKIP
     """
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
-    progress = Progress(quiet=quiet)
-    with build_lock(warehouse):
-        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
-        publish(new, warehouse)
-    progress(f"published {warehouse}")
+    _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=Progress(quiet=quiet), select=select)
     if not quiet:
         _print_where(warehouse)
     return warehouse
@@ -321,17 +336,13 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
     """
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
     progress = Progress(quiet=quiet)
-    with build_lock(warehouse):
-        new = _build_unpublished(raw_dir, warehouse, run_checks=True, progress=progress)
-        try:
-            if analysis and (analyze := _optional("analysis.runner", "analyze")):
-                progress("running the study specs")
-                analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
-        except BaseException:
-            _remove_db(new)
-            raise
-        publish(new, warehouse)
-    progress(f"published {warehouse}")
+
+    def analyze_new(new: Path) -> None:
+        if analysis and (analyze := _optional("analysis.runner", "analyze")):
+            progress("running the study specs")
+            analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
+
+    _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress, before_publish=analyze_new)
     if analysis and (write_report := _optional("analysis.report", "write_report")):
         progress("writing the report")
         out = write_report(warehouse=warehouse)
