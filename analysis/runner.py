@@ -225,12 +225,16 @@ def _notes(run: SpecRun) -> str:
         parts = [se.get(covs.pop(), "Standard errors in parentheses") if len(covs) == 1
                  else "Standard errors in parentheses (covariance per model in the results schema)"]
         stats = {n for r in run.results for n in r.diagnostics}
-        if stats & {"kp_lm", "anderson_rubin", "hausman"}:
+        if stats & {"kp_lm", "anderson_rubin", "hausman", "lm_lag", "lm_error", "wald_sar", "lr_sar",
+                     "hansen_j", "sargan", "ar1", "ar2"}:
             parts.append("p-values of test statistics in square brackets")
         if "stock_yogo_10" in stats:
             parts.append("Stock-Yogo (2005) 10% maximal IV size critical values in curly braces")
-        if any(r.effects for r in run.results):
+        if any(r.effects for r in run.results if r.estimator == "mediation"):
             parts.append("bootstrap standard errors and 95% intervals from resampling whole entities")
+        if any(r.effects for r in run.results if r.estimator in ("sar", "sem", "sdm")):
+            parts.append("direct, indirect and total effects after LeSage and Pace (2009), standard errors "
+                         "from simulated draws of the estimates")
         notes = "; ".join(parts) + ". *, ** and *** denote significance at the 10%, 5% and 1% levels."
     return f"{SYNTHETIC_NOTE} {notes}" if run.is_synthetic else notes
 

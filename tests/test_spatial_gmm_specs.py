@@ -136,6 +136,12 @@ def test_paper001_spatial_tests_spec():
     from analysis.spatial_tables import spatial_tests_table
 
     assert "Hausman (FE vs RE)" in set(spatial_tests_table(sdm)["test"])
+    # the table notes describe simulated LeSage-Pace effect SEs, not a bootstrap
+    from analysis.runner import SpecRun, render_table
+
+    _, notes = render_table(SpecRun(spec=spec, results=list(res.values())))
+    assert "LeSage and Pace" in notes and "bootstrap" not in notes
+    assert "p-values of test statistics in square brackets" in notes
 
 
 @pytest.mark.warehouse

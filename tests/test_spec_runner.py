@@ -133,7 +133,8 @@ def test_table8_mediation_planted_and_reproducible(panel_csv: Path) -> None:
     e = r1.effects["coagglo"]
     assert e["indirect"].estimate > 0 and e["indirect"].ci["bias_corrected"][0] > 0
     assert e["direct"].estimate > 0
-    table, _ = render_table(_run("p001_table8", panel_csv))
+    table, notes = render_table(_run("p001_table8", panel_csv))
+    assert "bootstrap" in notes and "LeSage" not in notes
     assert list(table.columns) == ["Mediating variable", "Treatment", "Effect", "Effect size",
                                    "Standard error", "Lower limit", "Upper limit"]
     r2 = _run("p001_table8", panel_csv).results[0]
