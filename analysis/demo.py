@@ -47,7 +47,8 @@ SOURCE = "synthetic demo"
 
 #: Planted parameters (documented in data/demo/README.md; tests/test_demo.py recovers them).
 PLANTED: dict[str, float] = {
-    # advanced-manufacturing latent A (province-year), SAR in A within each year
+    # advanced-manufacturing latent A (province-year): spatial Durbin in A within each year, the
+    # spillover through W*coagglo (theta, about 3.5 x the direct effect, as paper 001 table 11)
     "b_coagglo": 1.00,
     "b_uic": 0.10,
     "b_coagglo_x_mi": 0.25,
@@ -63,7 +64,8 @@ PLANTED: dict[str, float] = {
     "b_inv": 0.05,
     "b_str": 0.003,
     "b_inf": 0.05,
-    "rho_W": 0.30,
+    "theta_coagglo": 3.50,
+    "rho_W": 0.00,
     "phi_A": 0.50,
     "sd_A": 0.06,
     # uic (invention patents granted, 10k): ln uic = a_i + d_t + gamma * coagglo + e
@@ -550,9 +552,15 @@ def province_regressors(v: dict[str, FloatArray], coagglo: FloatArray) -> dict[s
 def _latent_a(
     rng: np.random.Generator, regs: dict[str, FloatArray], w: FloatArray, dev: FloatArray,
 ) -> FloatArray:
-    """A = (I - rho W)^-1 (X b + alpha_i + delta_t + e_t) year by year; e is AR(1) over time."""
+    """A = (I - rho W)^-1 (X b + theta W coagglo + alpha_i + delta_t + e_t) year by year; e is AR(1).
+
+    ``W coagglo`` is the spatial lag of coagglomeration in each year (``w`` the row-standardised
+    economic-geographic matrix, equal to the warehouse's ``fct_spatial_weights``
+    ``economic_geographic`` province matrix).
+    """
     n, t = regs["coagglo"].shape
     xb = sum(PLANTED[f"b_{name}"] * x for name, x in regs.items())
+    xb = xb + PLANTED["theta_coagglo"] * (w @ regs["coagglo"])
     alpha = 0.5 * dev[:, None] + rng.normal(0, 0.2, (n, 1))
     delta = 0.03 * np.arange(t)[None, :]
     e = _ar1(rng, (n, t), PLANTED["phi_A"], PLANTED["sd_A"])
@@ -1056,11 +1064,15 @@ def generate(seed: int = DEFAULT_SEED, ref: Reference | None = None) -> dict[str
     """Generate every demo table as rows of strings (header excluded), keyed by file stem."""
     ref = ref or load_reference()
     rng = np.random.default_rng(seed)
+    # the Sichuan counties draw from their own stream, so that a change to the province generator
+    # (e.g. a planted parameter that alters how many Poisson draws the innovation centres consume)
+    # never reshuffles the county data
+    county_rng = np.random.default_rng([seed, 1])
     prov = _province_panel(rng, ref)
     pref_rows = _prefecture_employment(rng, ref, prov.codes, prov.employment)
-    county = _county_panel(rng, ref)
+    county = _county_panel(county_rng, ref)
     emp_rows, prov_ind = _province_tables(rng, ref, prov)
-    county_ind, county_industry = _county_tables(rng, ref, county)
+    county_ind, county_industry = _county_tables(county_rng, ref, county)
     return {
         "province_sector_employment": emp_rows,
         "prefecture_sector_employment": [list(r) for r in pref_rows],

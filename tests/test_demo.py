@@ -210,7 +210,29 @@ def province(raw: Path) -> pd.DataFrame:
     df["inv"] = np.log(1e8 * df["fixed_asset_investment_100m_yuan"])
     df["str"] = df["secondary_industry_share_pct"]
     df["inf"] = np.log(1e8 * df["postal_telecom_volume_100m_yuan"])
+    df["W_coagglo"] = _economic_geographic_lag(df, "coagglo")
     return df
+
+
+def _economic_geographic_lag(df: pd.DataFrame, col: str) -> pd.Series:
+    """Spatial lag of ``col`` per year on the economic-geographic W (data/demo/README.md item 3).
+
+    ``w_ij = (1/d_ij) (Ybar_j / mean Ybar)``, d the haversine distance between capitals (seed
+    provinces), Ybar_j the mean of ``gdp_100m_yuan`` over the panel, zero diagonal, row-standardised.
+    """
+    prov = _seed("provinces").set_index("province_code")
+    codes = sorted(df["province_code"].unique())
+    lat = np.radians(prov.loc[codes, "capital_lat"].astype(float).to_numpy())
+    lon = np.radians(prov.loc[codes, "capital_lon"].astype(float).to_numpy())
+    h = (np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
+         + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2)
+    d = 2 * np.arcsin(np.sqrt(h))
+    ybar = df.groupby("province_code")["gdp_100m_yuan"].mean().loc[codes].to_numpy()
+    w = np.where(d > 0, 1 / np.where(d > 0, d, 1), 0.0) * (ybar / ybar.mean())[None, :]
+    w = w / w.sum(axis=1, keepdims=True)
+    wide = df.pivot(index="province_code", columns="year", values=col).loc[codes]
+    lag = pd.DataFrame(w @ wide.to_numpy(), index=wide.index, columns=wide.columns).stack()
+    return pd.Series(lag.loc[list(zip(df["province_code"], df["year"], strict=True))].to_numpy(), index=df.index)
 
 
 @pytest.fixture(scope="module")
@@ -399,9 +421,10 @@ def test_coagglo_raises_ami_partly_through_uic_moderated_by_mi_and_icc(province:
 
     Tolerances: signs with |t| > 3 for coagglo; ratios to the coagglo coefficient within 0.15 of the
     planted ratio for the two coagglo interactions (uic's ratio within 0.1); SAR spillovers and the
-    composite's noise are omitted from this plain OLS, hence the loose bands.
+    composite's noise are omitted from this plain OLS, hence the loose bands. The planted spillover
+    ``theta_coagglo W coagglo`` is a regressor (within the two-way FE it correlates with coagglo).
     """
-    r = twoway_ols(province, "ami", MODERATED + CONTROLS, "province_code", "year")
+    r = twoway_ols(province, "ami", [*MODERATED, "W_coagglo", *CONTROLS], "province_code", "year")
     b = r["coef"]
     assert b["coagglo"] / r.loc["coagglo", "se"] > 3
     c = b["coagglo"] / PLANTED["b_coagglo"]  # implied scale of the composite
@@ -410,6 +433,9 @@ def test_coagglo_raises_ami_partly_through_uic_moderated_by_mi_and_icc(province:
     assert b["coagglo_x_mi"] / c == pytest.approx(PLANTED["b_coagglo_x_mi"], abs=0.15)
     assert b["coagglo_x_icc"] / c == pytest.approx(PLANTED["b_coagglo_x_icc"], abs=0.15)
     assert b["coagglo_x_mi"] > 0 and b["coagglo_x_icc"] > 0
+    # spillover theta = 3.5 (ratio SE about 0.5 on this seed): within +-1.0, and |t| > 3
+    assert b["W_coagglo"] / c == pytest.approx(PLANTED["theta_coagglo"], abs=1.0)
+    assert b["W_coagglo"] / r.loc["W_coagglo", "se"] > 3
     # baseline (paper 001 table 4 col. 1): ami on coagglo and the controls -> positive, |t| > 5
     base = twoway_ols(province, "ami", ["coagglo", *CONTROLS], "province_code", "year")
     assert base.loc["coagglo", "coef"] / base.loc["coagglo", "se"] > 5
