@@ -82,7 +82,7 @@ def _with_model(msg: str, spec: Spec, model_id: str) -> str:
     msg = str(msg)
     if f"model {model_id!r}" not in msg:
         msg = f"model {model_id!r}: {msg}"
-    return f"spec {spec.name}: {msg}"
+    return msg if msg.startswith(f"spec {spec.name}") else f"spec {spec.name}: {msg}"
 
 
 def _weights_for(spec: Spec, model: Mapping[str, Any], *, weights_csv: Path | None,

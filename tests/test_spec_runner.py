@@ -11,6 +11,7 @@ It is synthetic and says nothing about China.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -216,8 +217,10 @@ def test_errors_name_model_and_problem(panel_csv: Path, tmp_path: Path) -> None:
     csv = tmp_path / "x.csv"
     df.to_csv(csv, index=False)
     for model, pattern in cases:
-        with pytest.raises(CliError, match=pattern):
+        with pytest.raises(CliError, match=pattern) as err:
             estimate_cli(spec=_bad(tmp_path, model), data=csv, json_out=tmp_path / "o.json")
+        # the spec is named once, not repeated by each layer the error passes through
+        assert not re.search(r"spec (\S+?)[:,].*spec \1[:,]", str(err.value)), str(err.value)
 
 
 def test_spec_validation_messages() -> None:
