@@ -5,7 +5,10 @@
 (c) the planted relationships (analysis.demo.PLANTED, documented in data/demo/README.md) are
     recoverable from the RAW files with plain pandas/numpy: the indices are recomputed here from the
     raw rows (no warehouse, no analysis.indices), and regressions are two-way-demeaned OLS or a
-    just-identified Anderson-Hsiao IV written out below.
+    just-identified Anderson-Hsiao IV written out below, except the county manufacturing dynamic
+    panel, which uses the project's array-core system GMM (analysis.estimators.gmm.dpd_gmm,
+    validated against Arellano-Bond and pydynpd in tests/test_gmm.py): the Anderson-Hsiao IV is too
+    noisy there (0.02-0.81 across generator seeds for a planted 0.6).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pandas as pd
 import pytest
 
 from analysis.demo import COUNTY_YEARS, PLANTED, PROVINCE_YEARS, SEEDS_DIR, write_demo
+from analysis.estimators.gmm import GmmFit, GmmStyle, IvStyle, dpd_gmm
 from analysis.paths import PROJECT_ROOT
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
@@ -487,19 +491,62 @@ def _county_tfp(wide: pd.DataFrame) -> pd.Series:
     return pd.concat(out)
 
 
+def _lag(a: np.ndarray) -> np.ndarray:
+    """One-period lag along axis 1 of an entities x years array (NaN in the first year)."""
+    out = np.full_like(a, np.nan)
+    out[:, 1:] = a[:, :-1]
+    return out
+
+
+def county_mfg_sys_gmm(m: np.ndarray, ln_tfp: np.ndarray, op: np.ndarray) -> GmmFit:
+    """Two-step system GMM of ``m_t`` on ``m_t-1``, ln TFP, openness and year effects (counties x years).
+
+    The instruments follow the generator (data/demo/README.md item 9; ``_county_manufacturing`` in
+    analysis/demo.py): ``m_0 = mu_c + e_0``, so the deviations from the county's steady state are
+    unrelated to its effect (Blundell-Bond's initial condition holds) and ``D.m_t-1`` instruments the
+    levels equation; ln TFP and openness are drawn before ``m`` and independently of its shocks
+    (strictly exogenous), but their levels carry the county effect (the generator centres them on
+    the county mean), so the levels equation uses only their differences. xtabond2 equivalent:
+    ``xtabond2 m L.m ln_tfp op yr*, gmm(m, lag(2 4) collapse) gmm(ln_tfp op, lag(1 1) collapse
+    eq(level)) iv(ln_tfp op L.ln_tfp L.op, eq(diff)) iv(yr*, eq(both)) twostep robust``. The lagged
+    differences of the exogenous variables are the strong instruments of ``D.m_t-1`` (its variation
+    comes mostly from ``beta_tfp D.ln_tfp_t-1``); the lagged levels of ``m`` alone are weak here
+    (difference GMM with them only gives 0.10-0.98 across seeds).
+    """
+    n, t = m.shape
+    years = np.broadcast_to(np.eye(t)[None], (n, t, t))
+    exog = np.stack([ln_tfp, op], axis=2)
+    dummies = [f"yr{k}" for k in range(t)]
+    X = np.concatenate([np.stack([_lag(m), ln_tfp, op], axis=2), years], axis=2)
+    return dpd_gmm(
+        m, X, ["L.m", "ln_tfp", "op", *dummies],
+        gmm=[GmmStyle(m[:, :, None], 2, 4, collapse=True),
+             GmmStyle(exog, 1, 1, collapse=True, equation="level")],
+        iv=[IvStyle(np.concatenate([exog, np.stack([_lag(ln_tfp), _lag(op)], axis=2)], axis=2), "diff"),
+            IvStyle(years, "both")],
+        system=True, steps=2, droppable=dummies)
+
+
 def test_county_manufacturing_lq_persistent_and_rising_with_tfp_and_openness(
     county: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
-    """Anderson-Hsiao IV with year effects: rho 0.6 within +-0.15, TFP and openness positive."""
+    """Two-step system GMM (``county_mfg_sys_gmm``): rho 0.6 +-0.15, TFP 0.4 +-0.15, op 0.006 +-0.002.
+
+    On the committed data rho is 0.575 (Windmeijer SE 0.064), ln TFP 0.425, op 0.0058; on generator
+    seeds 1-6 rho is 0.57-0.68, ln TFP 0.34-0.45, op 0.0052-0.0067. (The just-identified
+    Anderson-Hsiao IV used before gave 0.45 here and 0.02-0.81 across seeds.)
+    """
     wide, ind = county
     out = ind.groupby(["county_code", "year"])["output_value_10k_yuan"].sum()
     df = pd.DataFrame({"m": np.log(out / wide["gdp_10k_yuan"]), "ln_tfp": _county_tfp(wide),
-                       "op": wide["policy_openness_index"]}).reset_index()
-    df = df.sort_values(["county_code", "year"])
-    est = anderson_hsiao(df, ["county_code"], "m", ["ln_tfp", "op"], fe=[["year"]])
-    assert est["rho"] == pytest.approx(PLANTED["rho_mfg"], abs=0.15)
+                       "op": wide["policy_openness_index"]})
+    grid = {c: df[c].unstack("year").reindex(columns=COUNTY_YEARS).to_numpy() for c in df}
+    assert grid["m"].shape == (183, len(COUNTY_YEARS)) and np.isfinite(grid["m"]).all()
+    fit = county_mfg_sys_gmm(grid["m"], grid["ln_tfp"], grid["op"])
+    est = dict(zip(fit.names, fit.params, strict=True))
+    assert est["L.m"] == pytest.approx(PLANTED["rho_mfg"], abs=0.15)
     assert est["ln_tfp"] == pytest.approx(PLANTED["beta_mfg_ln_tfp"], abs=0.15)
-    assert est["op"] == pytest.approx(PLANTED["beta_mfg_op"], abs=0.004)
+    assert est["op"] == pytest.approx(PLANTED["beta_mfg_op"], abs=0.002)
 
 
 def test_division_output_lq_persistent_and_high_tech_rising_with_tfp(
