@@ -492,9 +492,6 @@ def dpd_gmm(
 TIME_DUMMIES = "time_dummies"
 
 
-def _where(model: Mapping[str, Any]) -> str:
-    return f"model {str(model.get('id', '?'))!r}"
-
 
 def _as_list(v: Any) -> list[Any]:
     if v is None:
@@ -526,10 +523,11 @@ def _to_grid(values: np.ndarray, ei: np.ndarray, ti: np.ndarray, N: int, T: int)
 
 def _fit_gmm_spec(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any, *, system: bool) -> Any:
     from analysis.estimators import SpecError
+    from analysis.estimators.panel import model_where
     from analysis.results import ModelResult, TestStat
     from analysis.terms import evaluate_terms
 
-    where = _where(model)
+    where = model_where(model)
     y_term = str(model.get("y") or "")
     if not y_term:
         raise SpecError(f"{where}: y is required")

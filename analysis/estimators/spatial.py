@@ -800,9 +800,6 @@ def sdm_restriction_tests(sdm: SpatialFit, sar: SpatialFit | None = None,
 _EFFECTS_MAP = {(): "none", ("entity",): "entity", ("time",): "time", ("entity", "time"): "twoways"}
 
 
-def _where(model: Mapping[str, Any]) -> str:
-    return f"model {str(model.get('id', '?'))!r}"
-
 
 def spatial_panel_arrays(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], str, list[str]]:
@@ -814,10 +811,11 @@ def spatial_panel_arrays(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any
         ``y, X, W, x_terms, effects, entity_ids``.
     """
     from analysis.estimators import SpecError
+    from analysis.estimators.panel import model_where
     from analysis.spec import weights_matrix
     from analysis.terms import evaluate_terms
 
-    where = _where(model)
+    where = model_where(model)
     if ctx.weights is None:
         raise SpecError(f"{where}: a spatial model needs weights: {{table: ..., matrix: ...}} or {{csv: ...}}")
     y_term = str(model.get("y") or "")
@@ -856,9 +854,10 @@ def spatial_panel_arrays(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any
 
 def _fit_spatial_spec(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any, kind: str) -> Any:
     from analysis.estimators import SpecError
+    from analysis.estimators.panel import model_where
     from analysis.results import EffectEstimate, ModelResult, TestStat
 
-    where = _where(model)
+    where = model_where(model)
     y, X, W, x_terms, effects, _ids = spatial_panel_arrays(model, data, ctx)
     durbin_spec = model.get("durbin", "all")
     if kind == "sdm":
@@ -920,9 +919,10 @@ def _hausman_stat(model: Mapping[str, Any], fit: SpatialFit, y: np.ndarray, X: n
                   kind: str, effects: str, x_terms: list[str], durbin: list[int] | None) -> Any:
     """``hausman: true``: the spatial Hausman test of this FE fit against the RE fit of the same model."""
     from analysis.estimators import SpecError
+    from analysis.estimators.panel import model_where
     from analysis.results import TestStat
 
-    where = _where(model)
+    where = model_where(model)
     if kind not in ("sar", "sdm"):
         raise SpecError(f"{where}: hausman: true needs estimator sar or sdm (random-effects SEM is not implemented)")
     if effects not in ("entity", "twoways"):
