@@ -18,11 +18,8 @@ import sys
 from pathlib import Path
 
 from analysis import __version__
+from analysis.errors import AggloError
 from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT, REPORTS_DIR
-
-
-class CliError(Exception):
-    """An error the user can act on: printed without a traceback, exit code 2."""
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -88,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if args.command == "demo":
-            from analysis.demo import write_demo
+            from analysis.demo.generate import write_demo
 
             write_demo(args.out, seed=args.seed)
         elif args.command == "build":
@@ -96,31 +93,31 @@ def main(argv: list[str] | None = None) -> int:
 
             build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks)
         elif args.command == "check":
-            from analysis.checks import check
+            from analysis.checks.checkpoint import check
 
             check(warehouse=args.warehouse, raw_dir=args.raw_dir)
         elif args.command == "analyze":
-            from analysis.runner import analyze
+            from analysis.studies.runner import analyze
 
             analyze(warehouse=args.warehouse, specs_dir=args.specs, only=args.only)
         elif args.command == "estimate":
-            from analysis.runner import estimate_cli
+            from analysis.studies.runner import estimate_cli
 
             estimate_cli(
                 spec=args.spec, data=args.data, weights=args.weights, json_out=args.json,
                 warehouse=args.warehouse,
             )
         elif args.command == "report":
-            from analysis.report import write_report
+            from analysis.report.writer import write_report
 
             write_report(warehouse=args.warehouse, out_dir=args.out)
         elif args.command == "run":
             from analysis.pipeline import run
 
             run(raw_dir=args.raw_dir, warehouse=args.warehouse, analysis=not args.skip_analysis)
-    except CliError as exc:
+    except AggloError as exc:
         print(f"agglo {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:  # pragma: no cover
         return 130
     return 0

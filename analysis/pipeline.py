@@ -6,28 +6,25 @@ A build never touches the published warehouse until everything has passed::
             --run_checkpoint--> [analyze] --os.replace--> warehouse/agglo.duckdb --> [report]
 
 Any failure before the publish step deletes the new file, leaves the published file byte-identical
-and raises :class:`analysis.cli.CliError` naming the failing dbt test or model and the raw file
-behind it. The checks, analysis and report steps are optional modules: each is called only when
-its module and function exist.
+and raises :class:`analysis.errors.AggloError` naming the failing dbt test or model and the raw file
+behind it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from analysis.cli import CliError
-from analysis.dbt import DbtResult, run_dbt
+from analysis.errors import AggloError
 from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+from analysis.warehouse.dbt_runner import DbtResult, run_dbt
+from analysis.warehouse.publish import build_lock, building_path, publish, remove_db
 
 LOG_ROOT = PROJECT_ROOT / "logs"
 KEEP_BUILD_LOGS = 10
@@ -53,72 +50,6 @@ class Progress:
             print(f"[{time.perf_counter() - self.start:6.1f}s] {message}", flush=True)
 
 
-def _optional(module: str, function: str) -> Callable[..., Any] | None:
-    """``module.function`` if both exist, else None (the step belongs to a later issue)."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    fn = getattr(mod, function, None)
-    return fn if callable(fn) else None
-
-
-def building_path(warehouse: Path) -> Path:
-    """The new file a build writes, next to the published one: ``.<stem>.building.duckdb``.
-
-    One name per published file (guarded by :func:`build_lock`) so that dbt's partial parsing, which
-    is invalidated when the profile's path changes, can be reused from one build to the next.
-    """
-    return warehouse.with_name(f".{warehouse.stem}.building{warehouse.suffix}")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@contextmanager
-def build_lock(warehouse: Path) -> Iterator[None]:
-    """Hold ``.<stem>.building.lock`` next to ``warehouse`` for the duration of a build.
-
-    Raises
-    ------
-    CliError
-        When another live process is building the same warehouse.
-    """
-    lock = warehouse.with_name(f".{warehouse.stem}.building.lock")
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and _pid_alive(pid):
-                raise CliError(f"another build (process {pid}) is writing {warehouse}; wait for it or remove "
-                               f"{lock} if that process is gone") from None
-            lock.unlink(missing_ok=True)  # stale lock of a dead process
-            continue
-        with os.fdopen(fd, "w") as fh:
-            fh.write(str(os.getpid()))
-        break
-    else:  # pragma: no cover - lost a race twice
-        raise CliError(f"could not take the build lock {lock}")
-    try:
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
 def _target_dir(warehouse: Path) -> Path:
     """The dbt target directory reused by every build of ``warehouse`` (keeps partial_parse.msgpack)."""
     digest = hashlib.sha1(str(warehouse).encode("utf-8")).hexdigest()[:10]
@@ -128,11 +59,6 @@ def _target_dir(warehouse: Path) -> Path:
     for p in others[: max(0, len(others) - KEEP_BUILD_LOGS)]:  # e.g. from temporary test warehouses
         shutil.rmtree(p, ignore_errors=True)
     return root / f"agglo-build-{digest}"
-
-
-def _remove_db(path: Path) -> None:
-    for p in (path, path.with_name(path.name + ".wal")):
-        p.unlink(missing_ok=True)
 
 
 def _log_dir() -> Path:
@@ -147,11 +73,11 @@ def _log_dir() -> Path:
 
 def _check_raw_dir(raw_dir: Path) -> None:
     if not raw_dir.is_dir():
-        raise CliError(f"{raw_dir}: raw directory not found; pass --raw-dir DIR with the raw CSV files "
+        raise AggloError(f"{raw_dir}: raw directory not found; pass --raw-dir DIR with the raw CSV files "
                        "described in docs/data_contract.md")
     missing = [f for f in RAW_FILES_REQUIRED if not (raw_dir / f).is_file()]
     if missing:
-        raise CliError(f"{raw_dir}: missing raw file(s) {', '.join(missing)} (docs/data_contract.md lists "
+        raise AggloError(f"{raw_dir}: missing raw file(s) {', '.join(missing)} (docs/data_contract.md lists "
                        "their columns); nothing was built or published")
 
 
@@ -193,11 +119,13 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
     The caller holds :func:`build_lock` of ``warehouse``.
     """
     _check_raw_dir(raw_dir)
-    if run_checks and (validate_raw := _optional("analysis.checks", "validate_raw")):
+    if run_checks:
+        from analysis.checks.checkpoint import validate_raw
+
         progress(f"validating raw files in {raw_dir}")
         validate_raw(raw_dir)
     new = building_path(warehouse)
-    _remove_db(new)
+    remove_db(new)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     dbt_vars = {"raw_dir": str(raw_dir), "has_firms": (raw_dir / "firms.csv").is_file()}
     log_dir = _log_dir()
@@ -208,23 +136,17 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
         result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
                          log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
         if not result.ok:
-            raise CliError(dbt_failure_message(result, raw_dir, warehouse))
+            raise AggloError(dbt_failure_message(result, raw_dir, warehouse))
         progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")
-        if run_checks and (run_checkpoint := _optional("analysis.checks", "run_checkpoint")):
+        if run_checks:
+            from analysis.checks.checkpoint import run_checkpoint
+
             progress("running the Great Expectations checkpoint")
             run_checkpoint(new, raw_dir)
     except BaseException:
-        _remove_db(new)
+        remove_db(new)
         raise
     return new
-
-
-def publish(new: Path, warehouse: Path) -> Path:
-    """Atomically replace ``warehouse`` with ``new`` (same directory, so ``os.replace`` is atomic)."""
-    stale_wal = warehouse.with_name(warehouse.name + ".wal")
-    stale_wal.unlink(missing_ok=True)  # belonged to the file being replaced
-    os.replace(new, warehouse)
-    return warehouse
 
 
 def _print_where(warehouse: Path) -> None:
@@ -262,7 +184,7 @@ def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
             try:
                 before_publish(new)
             except BaseException:
-                _remove_db(new)
+                remove_db(new)
                 raise
         publish(new, warehouse)
     progress(f"published {warehouse}")
@@ -293,7 +215,7 @@ def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, 
 
     Raises
     ------
-    CliError
+    AggloError
         When validation, a dbt test or model, or a check fails; the message names the failing test or
         model and the raw file involved.
 
@@ -331,19 +253,23 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
 
     Raises
     ------
-    CliError
+    AggloError
         When any step before publishing fails (the published file is then unchanged).
     """
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
     progress = Progress(quiet=quiet)
 
     def analyze_new(new: Path) -> None:
-        if analysis and (analyze := _optional("analysis.runner", "analyze")):
+        if analysis:
+            from analysis.studies.runner import analyze
+
             progress("running the study specs")
             analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
 
     _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress, before_publish=analyze_new)
-    if analysis and (write_report := _optional("analysis.report", "write_report")):
+    if analysis:
+        from analysis.report.writer import write_report
+
         progress("writing the report")
         out = write_report(warehouse=warehouse)
         progress(f"report: {out}")

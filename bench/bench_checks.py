@@ -31,7 +31,7 @@ SNIPPET = """
 import sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from analysis.checks import validate_raw, run_checkpoint
+from analysis.checks.checkpoint import validate_raw, run_checkpoint
 raw, wh, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 t1 = time.perf_counter()
 if mode in ("raw", "both"):
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from analysis.checks import load_checkpoint
+    from analysis.checks.checkpoint import load_checkpoint
     from analysis.paths import DEFAULT_RAW_DIR
     from analysis.pipeline import build
 

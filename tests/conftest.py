@@ -30,7 +30,7 @@ def demo_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``data/demo`` when it holds the demo CSVs, else a freshly generated copy in a temporary directory."""
     if any(DEFAULT_RAW_DIR.glob("*.csv")):
         return DEFAULT_RAW_DIR
-    from analysis.demo import write_demo
+    from analysis.demo.generate import write_demo
 
     out = tmp_path_factory.mktemp("demo_raw")
     write_demo(out)

@@ -19,11 +19,10 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.results import ModelResult
+from analysis.errors import SpecError
+from analysis.estimators.results import ModelResult
 
-
-class SpecError(ValueError):
-    """A problem with a spec or its data that the user can fix (message names model and problem)."""
+__all__ = ["ESTIMATORS", "FitContext", "SpecError", "get_estimator", "register"]
 
 
 @dataclass(frozen=True)
@@ -77,11 +76,5 @@ def get_estimator(name: str) -> Estimator:
 
 
 def _load_all() -> None:
-    import importlib
-
-    for mod in ("panel", "iv", "mediation", "gmm", "spatial"):
-        try:
-            importlib.import_module(f"analysis.estimators.{mod}")
-        except ModuleNotFoundError as exc:  # a module not written yet
-            if exc.name != f"analysis.estimators.{mod}":
-                raise
+    """Import the estimator modules so that their ``@register`` decorators run."""
+    from analysis.estimators import gmm, iv, mediation, panel, spatial  # noqa: F401

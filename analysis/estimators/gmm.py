@@ -6,7 +6,7 @@ Two layers:
   the full grid of periods, NaN where missing) and returns a :class:`GmmFit`;
 - the spec layer, :func:`fit_diff_gmm` / :func:`fit_sys_gmm`, registered as ``diff_gmm`` and
   ``sys_gmm``, which builds those arrays from a spec model (keys follow xtabond2's meaning, DESIGN.md
-  section 6) and returns a :class:`~analysis.results.ModelResult`.
+  section 6) and returns a :class:`~analysis.estimators.results.ModelResult`.
 
 Conventions (Roodman 2009, "How to do xtabond2", Stata Journal 9(1)):
 
@@ -524,8 +524,8 @@ def _to_grid(values: np.ndarray, ei: np.ndarray, ti: np.ndarray, N: int, T: int)
 def _fit_gmm_spec(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any, *, system: bool) -> Any:
     from analysis.estimators import SpecError
     from analysis.estimators.panel import model_where
-    from analysis.results import ModelResult, TestStat
-    from analysis.terms import evaluate_terms
+    from analysis.estimators.results import ModelResult, TestStat
+    from analysis.estimators.terms import evaluate_terms
 
     where = model_where(model)
     y_term = str(model.get("y") or "")
@@ -637,7 +637,7 @@ def _fit_gmm_spec(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any, *, sys
 
 def _register() -> None:
     from analysis.estimators import FitContext, register
-    from analysis.results import ModelResult
+    from analysis.estimators.results import ModelResult
 
     @register("diff_gmm")
     def fit_diff_gmm(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> ModelResult:

@@ -25,7 +25,7 @@ and ``~`` denote partialling out the exogenous regressors and fixed effects.
   ``chi2 / N * (N - K - A) / L1`` otherwise (``K`` regressors including the exogenous ones and
   the constant, ``A`` absorbed fixed effects beyond the constant); with classic covariance the
   Cragg-Donald F. Compared with the Stock-Yogo (2005) critical values shipped in
-  ``analysis/data/stock_yogo.csv`` (10% maximal IV size by default; stored in the statistic's note).
+  ``analysis/estimators/data/stock_yogo.csv`` (10% maximal IV size by default; stored in the statistic's note).
 - ``anderson_rubin``: Wald test that ``Z1`` has zero coefficients in the regression of ``y`` on
   ``Z1`` and the exogenous regressors (``H0: beta_endog = 0``), as ``F(L1, df)`` with the model's
   covariance.
@@ -62,11 +62,11 @@ from analysis.estimators.panel import (
     sandwich_cov,
     within_r2,
 )
-from analysis.results import ModelResult, TestStat
+from analysis.estimators.results import ModelResult, TestStat
 
 __all__ = ["tsls", "iv_diagnostics", "stock_yogo", "fit_fe_iv", "fit_first_stage"]
 
-STOCK_YOGO_CSV = Path(__file__).resolve().parent.parent / "data" / "stock_yogo.csv"
+STOCK_YOGO_CSV = Path(__file__).resolve().parent / "data" / "stock_yogo.csv"
 
 
 @lru_cache(maxsize=1)

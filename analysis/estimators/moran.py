@@ -6,7 +6,7 @@ Under the normality assumption (Cliff and Ord 1981) ``E[I] = -1/(n-1)`` and
 ``S1 = 1/2 sum_ij (w_ij + w_ji)^2`` and ``S2 = sum_i (w_i. + w_.i)^2``. The permutation p-value is
 esda's: ``(1 + #{I_perm >= I}) / (1 + perms)`` in the tail of the observed value (seeded).
 
-The Moran scatter (``z`` against ``Wz``) is :func:`analysis.figures.moran_scatter_data`.
+The Moran scatter (``z`` against ``Wz``) is :func:`analysis.report.figures.moran_scatter_data`.
 """
 
 from __future__ import annotations

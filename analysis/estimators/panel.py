@@ -4,9 +4,9 @@ Array cores (no pandas, no spec) come first: :func:`absorb` (the within transfor
 :func:`linear_fit` (least squares with classic, robust or clustered covariance), :func:`random_effects`
 and :func:`hausman`. The spec layer (:func:`build_design` and the functions registered as ``ols``,
 ``fe`` and ``re``) turns a model mapping and a panel into arrays and a
-:class:`~analysis.results.ModelResult`.
+:class:`~analysis.estimators.results.ModelResult`.
 
-Small-sample conventions (tested in ``tests/test_panel_reference.py``)
+Small-sample conventions (tested in ``tests/estimators/test_panel_reference.py``)
 ---------------------------------------------------------------------
 ``N`` observations, ``k`` regressors including the constant, ``A`` fixed-effect parameters absorbed
 beyond the constant (entity: ``n - 1``; time: ``T - 1``; two-way: ``n - 1 + T - 1`` for a connected
@@ -47,8 +47,8 @@ import pandas as pd
 from scipy import stats as st
 
 from analysis.estimators import FitContext, SpecError, register
-from analysis.results import ModelResult, TestStat
-from analysis.terms import evaluate_terms
+from analysis.estimators.results import ModelResult, TestStat
+from analysis.estimators.terms import evaluate_terms
 
 __all__ = [
     "LinearFit",

@@ -6,7 +6,7 @@ Two layers, as elsewhere in :mod:`analysis.estimators`:
   balanced panel stored as ``(T, N)`` arrays with an ``N x N`` weights matrix (dense or sparse);
 - the spec layer (:func:`fit_sar`, :func:`fit_sem`, :func:`fit_sdm`, registered as ``sar``, ``sem``
   and ``sdm``) that evaluates the spec's terms, builds W from the spec's weights and returns a
-  :class:`~analysis.results.ModelResult`.
+  :class:`~analysis.estimators.results.ModelResult`.
 
 Method (Elhorst 2014, *Spatial Econometrics*, ch. 3; the same estimator as R splm's
 ``spml(model = "within", lag = TRUE | spatial.error = "b")``):
@@ -584,7 +584,7 @@ def spatial_hausman(fe: SpatialFit, re: SpatialFit) -> tuple[float, float | None
     FE fit's error variance (``V_RE`` times ``sigma2_FE / sigma2_RE``; Stata's ``hausman, sigmamore``):
     with the two fits' own variances the small difference ``V_FE - V_RE`` is swamped by the noise of
     the two estimates of sigma2 (over-rejection under the null in the simulation of
-    ``tests/test_spatial_hausman.py``).
+    ``tests/estimators/test_spatial_hausman.py``).
 
     Returns
     -------
@@ -812,8 +812,8 @@ def spatial_panel_arrays(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any
     """
     from analysis.estimators import SpecError
     from analysis.estimators.panel import model_where
-    from analysis.spec import weights_matrix
-    from analysis.terms import evaluate_terms
+    from analysis.estimators.terms import evaluate_terms
+    from analysis.formulas.weights import weights_matrix
 
     where = model_where(model)
     if ctx.weights is None:
@@ -855,7 +855,7 @@ def spatial_panel_arrays(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any
 def _fit_spatial_spec(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any, kind: str) -> Any:
     from analysis.estimators import SpecError
     from analysis.estimators.panel import model_where
-    from analysis.results import EffectEstimate, ModelResult, TestStat
+    from analysis.estimators.results import EffectEstimate, ModelResult, TestStat
 
     where = model_where(model)
     y, X, W, x_terms, effects, _ids = spatial_panel_arrays(model, data, ctx)
@@ -920,7 +920,7 @@ def _hausman_stat(model: Mapping[str, Any], fit: SpatialFit, y: np.ndarray, X: n
     """``hausman: true``: the spatial Hausman test of this FE fit against the RE fit of the same model."""
     from analysis.estimators import SpecError
     from analysis.estimators.panel import model_where
-    from analysis.results import TestStat
+    from analysis.estimators.results import TestStat
 
     where = model_where(model)
     if kind not in ("sar", "sdm"):
@@ -938,7 +938,7 @@ def _hausman_stat(model: Mapping[str, Any], fit: SpatialFit, y: np.ndarray, X: n
 
 def _register() -> None:
     from analysis.estimators import FitContext, register
-    from analysis.results import ModelResult
+    from analysis.estimators.results import ModelResult
 
     @register("sar")
     def fit_sar(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> ModelResult:

@@ -1,4 +1,4 @@
-# Reference values for tests/test_panel_reference.py.
+# Reference values for tests/estimators/test_panel_reference.py.
 # Run from the repository root:  Rscript tests/reference/grunfeld_plm.R > tests/reference/grunfeld_plm.out
 # Data: ../shared/validation/grunfeld.csv (= R plm's Grunfeld: 10 firms x 20 years).
 # Packages: plm, sandwich, lmtest (Debian r-cran-*).

@@ -1,4 +1,4 @@
-# Reference values for tests/test_iv_reference.py (FE-2SLS on the Cigar panel).
+# Reference values for tests/estimators/test_iv_reference.py (FE-2SLS on the Cigar panel).
 # Run from the repository root:  Rscript tests/reference/iv_cigar.R > tests/reference/iv_cigar.out
 # Data: ../shared/validation/cigar.csv (= R plm's Cigar: 46 US states, 1963-1992).
 # Model: sales ~ ndi + price, price instrumented by pimin, state fixed effects, clustered by state.
