@@ -23,18 +23,13 @@ from pathlib import Path
 
 from analysis.errors import AggloError
 from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+from analysis.warehouse.contract import raw_file, required_files
 from analysis.warehouse.dbt_runner import DbtResult, run_dbt
 from analysis.warehouse.publish import build_lock, building_path, publish, remove_db
 
 LOG_ROOT = PROJECT_ROOT / "logs"
 KEEP_BUILD_LOGS = 10
-RAW_FILES_REQUIRED = (
-    "province_sector_employment.csv",
-    "prefecture_sector_employment.csv",
-    "province_indicators.csv",
-    "county_indicators.csv",
-    "county_industry.csv",
-)
+RAW_FILES_REQUIRED = required_files()  # from the raw contract (warehouse/models/staging/_staging__sources.yml)
 
 
 class Progress:
@@ -127,7 +122,7 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
     new = building_path(warehouse)
     remove_db(new)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    dbt_vars = {"raw_dir": str(raw_dir), "has_firms": (raw_dir / "firms.csv").is_file()}
+    dbt_vars = {"raw_dir": str(raw_dir), "has_firms": (raw_dir / raw_file("firms").name).is_file()}
     log_dir = _log_dir()
     progress(f"dbt build -> {new.name} (raw dir {raw_dir})")
     try:

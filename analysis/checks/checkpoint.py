@@ -26,15 +26,22 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from analysis.checks.raw_suites import (
+    DEFAULT_SAMPLE_ROWS,
+    RawSuiteData,
+    expand_suite,
+    raw_suite_data,
+)
 from analysis.errors import AggloError
 from analysis.paths import PROJECT_ROOT, REPORTS_DIR
 from analysis.warehouse.raw_validation import (
     INDICATOR_TERMS,
     RAW_FILES,
     CacheKey,
+    CheckedFile,
     Reference,
     cache_key,
-    check_raw_file,
+    check_raw_table,
     find_problems,
     format_problems,
     load_reference,
@@ -42,10 +49,10 @@ from analysis.warehouse.raw_validation import (
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
-# Checked frames of clean raw files, by file and seed fingerprints (raw_validation.cache_key): the
-# checkpoint, run after dbt in the same process (agglo build / run), and later validations of the
+# Checked clean raw files (rows held in DuckDB), by file and seed fingerprints (raw_validation.cache_key):
+# the checkpoint, run after dbt in the same process (agglo build / run), and later validations of the
 # same unchanged files reuse them instead of reading the files again.
-_RAW_CACHE: dict[CacheKey, pd.DataFrame] = {}
+_RAW_CACHE: dict[CacheKey, CheckedFile] = {}
 _RAW_CACHE_SIZE = 24
 
 
@@ -189,7 +196,7 @@ def load_suite(name: str, suites_dir: Path = SUITES_DIR) -> dict[str, Any]:
         suite = yaml.safe_load(fh)
     if suite.get("name") != name:
         raise AggloError(f"{path}: name {suite.get('name')!r} differs from the file name {name!r}")
-    return suite
+    return expand_suite(suite)  # a raw suite gets the expectations of the raw contract
 
 
 def suite_parameters(ref: Reference, settings: dict[str, Any]) -> dict[str, Any]:
@@ -223,32 +230,36 @@ def suite_parameters(ref: Reference, settings: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _raw_frame(raw_dir: Path, name: str, ref: Reference) -> pd.DataFrame | None:
-    """The checked frame of one raw file (from the cache of :func:`validate_raw` when fresh)."""
+def _raw_frame(raw_dir: Path, name: str, ref: Reference, sample_rows: int = DEFAULT_SAMPLE_ROWS
+               ) -> RawSuiteData | None:
+    """The checked rows of one raw file, whole or (a larger file) a sample of ``sample_rows`` rows.
+
+    From the cache of :func:`validate_raw` when fresh; see :mod:`analysis.checks.raw_suites`.
+    """
     path = raw_dir / name
     if not path.exists():
         return None
-    cached = _RAW_CACHE.get(cache_key(path, ref))
-    if cached is not None:
-        return cached
-    spec = next(s for s in RAW_FILES if s.name == name)
-    frame, _ = check_raw_file(path, spec, ref)
-    if frame is None:  # unreadable: give GX an empty frame of the right columns, it reports not_empty
-        extra = INDICATOR_TERMS if spec.indicator_level else ()
-        frame = pd.DataFrame(columns=["_line", *spec.columns, *extra])
-    return frame
+    checked = _RAW_CACHE.get(cache_key(path, ref))
+    if checked is None:
+        spec = next(s for s in RAW_FILES if s.name == name)
+        checked, _ = check_raw_table(path, spec, ref)
+        if checked is None:  # unreadable: give GX an empty frame of the right columns, it reports not_empty
+            extra = INDICATOR_TERMS if spec.indicator_level else ()
+            return RawSuiteData(pd.DataFrame(columns=["_line", *spec.columns, *extra]))
+    return raw_suite_data(checked, sample_rows)
 
 
 def _load_frames(
-    validations: list[Validation], db_path: Path, raw_dir: Path, ref: Reference
+    validations: list[Validation], db_path: Path, raw_dir: Path, ref: Reference,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
 ) -> dict[str, Any]:
-    """DataFrames by suite name; a string value is why the data could not be read."""
+    """DataFrames by suite name (RawSuiteData for raw files); a string value is why the data could not be read."""
     import duckdb
 
     frames: dict[str, Any] = {}
     for v in validations:
         if v.kind == "raw":
-            frames[v.suite] = _raw_frame(raw_dir, v.target, ref)
+            frames[v.suite] = _raw_frame(raw_dir, v.target, ref, sample_rows)
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         tables = {r[0] for r in con.execute(
@@ -490,7 +501,8 @@ def run_checkpoint(
     settings, validations = load_checkpoint(checkpoint_file)
     docs_dir = docs_dir or REPORTS_DIR / settings.get("data_docs_subdir", "data_docs")
     params = suite_parameters(ref, settings)
-    frames = _load_frames(validations, db_path, raw_dir, ref)
+    frames = _load_frames(validations, db_path, raw_dir, ref,
+                          int(settings.get("raw_sample_rows", DEFAULT_SAMPLE_ROWS)))
     shutil.rmtree(docs_dir, ignore_errors=True)
     docs_dir.mkdir(parents=True, exist_ok=True)
     context = _gx_context(docs_dir)
@@ -503,6 +515,10 @@ def run_checkpoint(
             continue
         if isinstance(frame, str):
             outcomes.append(SuiteOutcome(v.suite, v.label, False, 0, 1, (f"{v.label}: rule data_available: {frame}",)))
+            continue
+        if isinstance(frame, RawSuiteData):  # a large raw file: GX on a sample, every expectation in SQL
+            outcomes.append(frame.validate(lambda f, v=v: _validate(context, v, f, params, run_name),
+                                           load_suite(v.suite), params))
             continue
         outcomes.append(_validate(context, v, frame, params, run_name))
     context.build_data_docs()

@@ -15,11 +15,11 @@ from analysis.paths import PROJECT_ROOT
 from analysis.warehouse.raw_validation import (
     MISSING_TOKENS,
     RAW_FILES,
-    _scale_hint,
     check_raw_file,
     load_reference,
     norm_alias,
     resolve_division,
+    scale_hint,
 )
 
 SPEC = {s.name: s for s in RAW_FILES}
@@ -116,11 +116,11 @@ def test_unknown_names_list_the_nearest_known_names(ref):
 
 def test_scale_hint_arithmetic():
     # county GDP range [1000, 3e8] (10k yuan); 2.3e9 / 1e4 = 2.3e5 lies inside -> entered in yuan
-    assert "10^4 times too large" in _scale_hint(2.3e9, 1000, 3e8)
+    assert "10^4 times too large" in scale_hint(2.3e9, 1000, 3e8)
     # 0.5 * 1e4 = 5000 lies inside -> entered in a unit 10^4 times larger (100m yuan)
-    assert "10^4 times too small" in _scale_hint(0.5, 1000, 3e8)
+    assert "10^4 times too small" in scale_hint(0.5, 1000, 3e8)
     # 4e8 is within 5x of the maximum: an outlier, not a unit mix-up
-    assert _scale_hint(4e8, 1000, 3e8) == ""
+    assert scale_hint(4e8, 1000, 3e8) == ""
 
 
 def test_an_edited_file_is_checked_again_after_a_clean_run(tmp_path_factory, tmp_path):
