@@ -33,14 +33,16 @@ import numpy as np
 import numpy.typing as npt
 
 from analysis.paths import PROJECT_ROOT
+from analysis.warehouse.contract import headers, panel_years, read_seed
 
 FloatArray = npt.NDArray[np.float64]
 
 SEEDS_DIR = PROJECT_ROOT / "warehouse" / "seeds"
 DEFAULT_SEED = 20240601
 
-PROVINCE_YEARS = np.arange(2003, 2022)
-COUNTY_YEARS = np.arange(2011, 2023)
+_YEARS = panel_years()  # the vars of dbt_project.yml
+PROVINCE_YEARS = np.arange(_YEARS["province"][0], _YEARS["province"][1] + 1)
+COUNTY_YEARS = np.arange(_YEARS["county"][0], _YEARS["county"][1] + 1)
 SECTIONS = list("ABCDEFGHIJKLMNOPQRS")
 PS_SECTIONS = ["G", "I", "J", "L", "M"]
 SOURCE = "synthetic demo"
@@ -166,11 +168,7 @@ class Tables:
 
 def _read_seed(name: str) -> list[dict[str, str]]:
     """Read ``warehouse/seeds/<name>.csv`` as a list of dicts (codes stay strings)."""
-    path = SEEDS_DIR / f"{name}.csv"
-    if not path.exists():
-        raise FileNotFoundError(f"agglo demo: reference seed {path} is missing (needed for codes)")
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return read_seed(name, SEEDS_DIR)
 
 
 def _fmt(value: float, decimals: int) -> str:
@@ -1041,14 +1039,7 @@ def _county_tables(
     return ind_rows, ind_out
 
 
-HEADERS = {
-    "province_sector_employment": ["province_code", "year", "sector_code", "employment_10k", "source"],
-    "prefecture_sector_employment": ["prefecture_code", "year", "sector_code", "employment_10k", "source"],
-    "province_indicators": ["province_code", "year", "indicator_code", "value", "unit", "source"],
-    "county_indicators": ["county_code", "year", "indicator_code", "value", "unit", "source"],
-    "county_industry": ["county_code", "year", "industry_code", "enterprises", "output_value_10k_yuan",
-                        "value_added_10k_yuan", "employment_persons", "total_assets_10k_yuan", "source"],
-}
+HEADERS = headers()  # file stem -> columns, from the raw contract (analysis/warehouse/contract.py)
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], seed: int) -> None:
