@@ -288,7 +288,7 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
     Parameters
     ----------
     specs_dir : Path
-        Directory of study specs (``analysis/specs``).
+        Directory of study specs (``analysis/studies/specs``).
 
     Returns
     -------
@@ -298,6 +298,8 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
     from analysis.estimators.terms import required_columns
     from analysis.studies.spec import load_spec, model_terms
 
+    if not specs_dir.is_dir():  # a moved specs folder must not silently switch the check off
+        raise AggloError(f"{specs_dir}: specs directory not found (expectations/checkpoint.yml, study_columns)")
     uses: set[tuple[str, str, str]] = set()
     for path in sorted(specs_dir.glob("*.yml")):
         spec = load_spec(path)

@@ -43,10 +43,10 @@ WS_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
 
 
 def sql_strip(expr: str) -> str:
-    """SQL for Python's ``str.strip()`` of a text expression (regex only where needed: fast)."""
-    edge = sql_text(f"^{WS_CLASS}|{WS_CLASS}$")
+    """SQL for Python's ``str.strip()`` of a text expression (a regex only where an end is not plain ASCII)."""
     both = sql_text(f"^{WS_CLASS}+|{WS_CLASS}+$")
-    return f"(case when regexp_matches({expr}, {edge}) then regexp_replace({expr}, {both}, '', 'g') else {expr} end)"
+    plain = f"ord(left({expr}, 1)) between 33 and 126 and ord(right({expr}, 1)) between 33 and 126"
+    return f"(case when {expr} = '' or ({plain}) then {expr} else regexp_replace({expr}, {both}, '', 'g') end)"
 
 
 def sql_is_comment(expr: str) -> str:
@@ -66,6 +66,7 @@ class Scan:
     ends_cleanly: bool
     lone_cr: bool
     unit_separator: bool
+    has_cr: bool
 
 
 def _decode_problem(path: Path, name: str) -> list[Problem]:
@@ -104,7 +105,7 @@ def scan_bytes(path: Path, name: str) -> tuple[Scan | None, list[Problem]]:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None, _decode_problem(path, name)
-    return Scan(last in (b"\n", b"\r"), n_cr != n_crlf, unit_sep), []
+    return Scan(last in (b"\n", b"\r"), n_cr != n_crlf, unit_sep, n_cr > 0), []
 
 
 def empty_fix(spec: RawFileSpec) -> str:
@@ -184,7 +185,8 @@ def load_raw(con: Any, path: Path, spec: RawFileSpec) -> tuple[bool, list[Proble
     loaded : bool
         False when the file could not be read (encoding, header): no table then.
     problems : list of Problem
-        Encoding, header, field-count and quoting problems, and an empty file.
+        Encoding, header, field-count and quoting problems, and an empty file. Rows with another
+        field count than the header are not in ``raw_text``.
     """
     name = spec.name
     if path.stat().st_size == 0:
@@ -198,72 +200,98 @@ def load_raw(con: Any, path: Path, spec: RawFileSpec) -> tuple[bool, list[Proble
     problems = header_problems(name, header_line, header, spec)
     if problems:
         return False, problems
-    fields = None
+    layout = _Layout(name, header, [header.index(c) for c in spec.columns])
+    found = None
     if not scan.lone_cr and not scan.unit_separator:
-        fields = _fields_duckdb(con, path, header_line, scan, name, header)
-    if fields is None:  # quoted fields span lines, or lines DuckDB does not split as Python does
-        fields = _fields_python(con, path, name, header, scan.ends_cleanly)
-    n_rows, problems, unordered = fields
-    positions = {h: i + 1 for i, h in enumerate(header)}
-    cols = ", ".join(f'f[{positions[c]}] as "{c}"' for c in spec.columns)
-    order = " order by _line" if unordered else ""
-    con.execute(f"create or replace table raw_text as select _line, {cols} from fields "
-                f"where len(f) = {len(header)}{order}")
-    con.execute("drop table fields")
-    if n_rows == 0 and not problems:
-        problems.append(Problem(name, header_line, "-", "empty_file", "", empty_fix(spec)))
-    return True, problems
+        found = _load_duckdb(con, path, header_line, scan, layout)
+    if found is None:  # quoted fields span lines, or lines DuckDB does not split as Python does
+        found = _load_python(con, path, layout, scan.ends_cleanly)
+    n_rows = con.execute("select count(*) from raw_text").fetchone()[0]
+    if n_rows == 0 and not found:
+        found.append(Problem(name, header_line, "-", "empty_file", "", empty_fix(spec)))
+    return True, found
 
 
-def _fields_duckdb(con: Any, path: Path, header_line: int, scan: Scan, name: str,
-                   header: list[str]) -> tuple[int, list[Problem], bool] | None:
-    """Table ``fields(_line, f)`` from DuckDB's line reader; None to fall back to Python.
+@dataclass(frozen=True)
+class _Layout:
+    """Where the contract columns are in the header."""
 
-    Also returns whether rows were appended out of line order (quoted lines parsed in Python).
-    """
+    name: str
+    header: list[str]
+    index: list[int]  # 0-based field of each contract column, in contract order
+
+    def columns_sql(self, fields: str) -> str:
+        return ", ".join(f"{fields}[{i + 1}] as c{k}" for k, i in enumerate(self.index))
+
+    def frame(self, rows: list[tuple[int, list[str]]]) -> pd.DataFrame:
+        """``_line``, ``c0``.. (the contract columns by position; None when the row is short), ``_n``."""
+        width = len(self.header)
+        data: dict[str, Any] = {"_line": pd.Series([n for n, _ in rows], dtype="int64")}
+        for k, i in enumerate(self.index):
+            data[f"c{k}"] = pd.Series([f[i] if len(f) == width else None for _, f in rows], dtype=object)
+        data["_n"] = pd.Series([len(f) for _, f in rows], dtype="int64")
+        return pd.DataFrame(data)
+
+
+def _create_raw_text(con: Any, layout: _Layout, select_sql: str) -> None:
+    names = ", ".join(f'cast(c{k} as varchar) as "{c}"' for k, c in enumerate(_contract_columns(layout)))
+    con.execute(f"create or replace temp table raw_text as select _line, {names}, _n from ({select_sql})")
+
+
+def _contract_columns(layout: _Layout) -> list[str]:
+    return [layout.header[i] for i in layout.index]
+
+
+def _load_duckdb(con: Any, path: Path, header_line: int, scan: Scan, layout: _Layout) -> list[Problem] | None:
+    """``raw_text`` from DuckDB's line reader (row number = line number); None to fall back to Python."""
     import duckdb
 
+    # '\r\n' accepts \n too but only in the single-threaded reader; a file without \r reads in parallel
+    new_line, parallel = ("\\r\\n", "false") if scan.has_cr else ("\\n", "true")
     try:
         con.execute(
             "create or replace temp table lines as select * from read_csv(?, columns={'line': 'VARCHAR'}, "
-            "header=false, delim=chr(31), quote='', escape='', comment='', auto_detect=false, "
-            "strict_mode=false, new_line='\\r\\n', max_line_size=16777216)", [str(path)])
+            "header=false, delim=chr(31), quote='', escape='', comment='', auto_detect=false, strict_mode=false, "
+            f"new_line='{new_line}', parallel={parallel}, max_line_size=16777216)", [str(path)])
     except duckdb.Error:
         return None
-    keep = (f"rowid + 1 > {header_line} and line is not null and not {sql_is_comment('line')} "
-            f"and not {sql_is_blank('line')}")
+    plain = "ord(left(line, 1)) between 33 and 126 and left(line, 1) not in ('#', ',')"  # fast path
+    keep = (f"rowid + 1 > {header_line} and line is not null and ({plain} or (not {sql_is_comment('line')} "
+            f"and not {sql_is_blank('line')}))")
     quoted = con.execute(f"select rowid + 1, line from lines where contains(line, '\"') and {keep} "
                          "order by 1").fetchall()
     if any(line.count('"') % 2 for _, line in quoted):
         con.execute("drop table lines")
         return None
-    last = con.execute(f"select coalesce(max(rowid + 1), 0) from lines where line is null "
+    last = con.execute(f"select coalesce(max(rowid + 1), 0) from lines where line is null or {plain} "
                        f"or not {sql_is_comment('line')}").fetchone()[0]
-    con.execute("create or replace temp table fields as select rowid + 1 as _line, string_split(line, ',') as f "
-                f"from lines where not contains(line, '\"') and {keep}")
+    width = len(layout.header)
+    _create_raw_text(con, layout, f"select _line, {layout.columns_sql('f')}, len(f) as _n from ("
+                                  f"select rowid + 1 as _line, string_split(line, ',') as f from lines "
+                                  f"where not contains(line, '\"') and {keep})")
+    parsed = [(n, next(csv.reader([line]))) for n, line in quoted]
+    if parsed:
+        con.register("quoted_rows", layout.frame(parsed))
+        con.execute("insert into raw_text select * from quoted_rows")
+        con.unregister("quoted_rows")
+    n_bad = con.execute(f"select count(*) from raw_text where _n <> {width}").fetchone()[0]
+    bad = con.execute(f"select r._line, l.line from raw_text as r join lines as l on l.rowid + 1 = r._line "
+                      f"where r._n <> {width} order by r._line limit {MAX_ROWS_PER_CHECK}").fetchall()
     con.execute("drop table lines")
-    if quoted:
-        parsed = pd.DataFrame({"_line": [n for n, _ in quoted],
-                               "f": [next(csv.reader([line])) for _, line in quoted]})
-        con.register("quoted_fields", parsed)
-        con.execute("insert into fields select _line, f from quoted_fields")
-        con.unregister("quoted_fields")
-    n_rows, problems = _field_count(con, name, header, last, scan.ends_cleanly)
-    return n_rows, problems, bool(quoted)
+    fields = [(n, next(csv.reader([line]))) for n, line in bad]
+    return _field_count_problems(con, layout, fields, n_bad, last, scan.ends_cleanly)
 
 
-def _field_count(con: Any, name: str, header: list[str], last: int, ends_cleanly: bool
-                 ) -> tuple[int, list[Problem]]:
-    """Rows with the header's field count; a problem for every line with another count."""
-    width = len(header)
-    n_rows, n_bad = con.execute(f"select count(*) filter (len(f) = {width}), count(*) filter (len(f) <> {width}) "
-                                "from fields").fetchone()
-    bad = con.execute(f"select _line, f from fields where len(f) <> {width} order by _line "
-                      f"limit {MAX_ROWS_PER_CHECK}").fetchall()
-    problems = [field_count_problem(name, n, list(f), header, n == last and not ends_cleanly) for n, f in bad]
+def _field_count_problems(con: Any, layout: _Layout, bad: list[tuple[int, list[str]]], n_bad: int, last: int,
+                          ends_cleanly: bool) -> list[Problem]:
+    """A problem for every line with another field count than the header; those rows leave ``raw_text``."""
+    problems = [field_count_problem(layout.name, n, f, layout.header, n == last and not ends_cleanly)
+                for n, f in bad]
     if n_bad > len(bad):
-        problems.append(more_problem(name, bad[-1][0], ",".join(header), "field_count", n_bad - len(bad)))
-    return n_rows, problems
+        problems.append(more_problem(layout.name, bad[-1][0], ",".join(layout.header), "field_count",
+                                     n_bad - len(bad)))
+    con.execute(f"delete from raw_text where _n <> {len(layout.header)}")
+    return problems
 
 
 def more_problem(name: str, line: int, column: str, rule: str, n_more: int) -> Problem:
@@ -272,9 +300,8 @@ def more_problem(name: str, line: int, column: str, rule: str, n_more: int) -> P
                    "fix the lines listed and run again: the same problem is on further lines")
 
 
-def _fields_python(con: Any, path: Path, name: str, header: list[str], ends_cleanly: bool
-                   ) -> tuple[int, list[Problem], bool]:
-    """Table ``fields(_line, f)`` parsed by the csv module (quoted fields may span lines)."""
+def _load_python(con: Any, path: Path, layout: _Layout, ends_cleanly: bool) -> list[Problem]:
+    """``raw_text`` parsed by the csv module (quoted fields may span lines)."""
     text = path.read_text(encoding="utf-8-sig")
     physical = io.StringIO(text, newline="").readlines()
     kept_no = [i for i, line in enumerate(physical, start=1) if not line.lstrip().startswith("#")]
@@ -289,14 +316,13 @@ def _fields_python(con: Any, path: Path, name: str, header: list[str], ends_clea
             if any(f.strip() for f in fields):
                 rows.append((line, fields))
     except csv.Error as exc:
-        problems.append(Problem(name, kept_no[min(consumed, len(kept_no) - 1)], "-", "csv_syntax", str(exc),
+        problems.append(Problem(layout.name, kept_no[min(consumed, len(kept_no) - 1)], "-", "csv_syntax", str(exc),
                                 "fix the quoting: a quote opened and never closed?"))
-    frame = pd.DataFrame({"_line": pd.Series([n for n, _ in rows], dtype="int64"),
-                          "f": pd.Series([f for _, f in rows], dtype=object)})
-    con.execute("create or replace temp table fields (_line bigint, f varchar[])")
-    if rows:
-        con.register("parsed_fields", frame)
-        con.execute("insert into fields select _line, f from parsed_fields")
-        con.unregister("parsed_fields")
-    n_rows, found = _field_count(con, name, header, kept_no[-1] if kept_no else 0, ends_cleanly)
-    return n_rows, found + problems, False
+    con.register("parsed_rows", layout.frame(rows))
+    _create_raw_text(con, layout, "select * from parsed_rows")
+    con.unregister("parsed_rows")
+    width = len(layout.header)
+    bad = [(n, f) for n, f in rows if len(f) != width]
+    found = _field_count_problems(con, layout, bad[:MAX_ROWS_PER_CHECK], len(bad), kept_no[-1] if kept_no else 0,
+                                  ends_cleanly)
+    return found + problems
