@@ -5,6 +5,8 @@ Each benchmark prints its figures and appends a dated line to bench/RESULTS.md. 
 - ``pipeline``: wall time of ``agglo build`` (dbt only) and of ``agglo run`` end to end on the demo
   data, into a temporary warehouse file (the published warehouse is not touched).
 - ``checks``: bench/bench_checks.py (GE checkpoint cost), if present.
+- ``raw_checks``: bench/bench_raw_checks.py (raw validation and checkpoint on the demo and a large
+  synthetic firms.csv: time and peak RSS), if present.
 - ``spatial_gmm``: bench/bench_spatial_gmm.py (SDM and system GMM at 2,850 x 20), if present.
 """
 
@@ -57,7 +59,7 @@ def bench_pipeline(reps: int = 3) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Run the named benchmarks (default: all) and append their figures to bench/RESULTS.md."""
-    names = argv or ["pipeline", "checks", "spatial_gmm"]
+    names = argv or ["pipeline", "checks", "raw_checks", "spatial_gmm"]
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for name in names:
         if name == "pipeline":

@@ -167,7 +167,7 @@ def _predicate(kind: str, kw: dict[str, Any], params: dict[str, Any]) -> tuple[s
     if kind == "expect_column_values_to_not_be_null":
         return f"{col} is null", []
     if kind == "expect_column_values_to_be_in_set":
-        return f"{col} is not null and not list_contains(?, cast({col} as varchar))", [
+        return f"{col} is not null and cast({col} as varchar) not in (select unnest(?::varchar[]))", [
             [str(v) for v in _param(kw["value_set"], params)]]
     if kind == "expect_column_values_to_be_between":
         lo, hi = _param(kw.get("min_value"), params), _param(kw.get("max_value"), params)
@@ -180,10 +180,13 @@ def _predicate(kind: str, kw: dict[str, Any], params: dict[str, Any]) -> tuple[s
         a, b = f'"{kw["column_A"]}"', f'"{kw["column_B"]}"'
         op = ">=" if kw.get("or_equal") else ">"
         return f"{a} is not null and {b} is not null and not ({a} {op} {b})", []
-    if kind == "expect_compound_columns_to_be_unique":
-        cols = ", ".join(f'"{c}"' for c in kw["column_list"])
-        return (f"_line in (select _line from (select _line, count(*) over (partition by {cols}) as n "
-                f"from checked where not ({' and '.join(f'{c} is null' for c in cols.split(', '))})) where n > 1)"), []
+    if kind == "expect_compound_columns_to_be_unique":  # rows whose columns are all missing are ignored
+        names = [f'"{c}"' for c in kw["column_list"]]
+        cols = ", ".join(names)
+        on = " and ".join(f"c.{c} is not distinct from d.{c}" for c in names)
+        return (f"_line in (select c._line from checked as c join (select {cols} from checked where not "
+                f"({' and '.join(f'{c} is null' for c in names)}) group by {cols} having count(*) > 1) as d "
+                f"on {on})"), []
     raise ValueError(f"{kind}: no SQL translation; add one to analysis/checks/raw_suites.py or keep the "
                      "file under raw_sample_rows")
 
