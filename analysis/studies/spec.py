@@ -38,6 +38,7 @@ import pandas as pd
 import yaml
 
 from analysis.estimators import SpecError
+from analysis.estimators.keys import check_model_keys
 from analysis.estimators.terms import parse_term, required_columns
 from analysis.formulas.weights import standardize_weights
 
@@ -194,6 +195,7 @@ def _validate_model(m: Any, i: int, defaults: Mapping[str, Any]) -> dict[str, An
     est = model.get("estimator")
     if not isinstance(est, str) or not est:
         raise SpecError(f"{where}: no estimator given")
+    check_model_keys(model, where=where, from_defaults=set(defaults) - set(m))
     if est != "mediation" and model.get("y") is None:
         raise SpecError(f"{where}: no dependent variable (y:) given")
     for key in _TERM_KEYS:

@@ -116,7 +116,7 @@ def test_moran_spec_errors(case, tmp_path):
 
 
 def test_paper001_moran_spec_parses():
-    spec = load_spec(PROJECT_ROOT / "analysis" / "specs" / "p001_moran.yml")
+    spec = load_spec(PROJECT_ROOT / "analysis" / "studies" / "specs" / "p001_moran.yml")
     assert spec.kind == "moran" and spec.variables == ("coagglo", "ami")
     assert spec.weights["matrix"] == "economic_geographic" and spec.permutations == 999
 

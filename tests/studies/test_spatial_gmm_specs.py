@@ -17,7 +17,7 @@ from analysis.estimators.spatial import spatial_lag_panel
 from analysis.paths import PROJECT_ROOT
 from analysis.studies.spec import load_spec
 
-SPECS = PROJECT_ROOT / "analysis" / "specs"
+SPECS = PROJECT_ROOT / "analysis" / "studies" / "specs"
 
 
 def _county_panel(seed: int = 7, n: int = 60, divisions: tuple[str, ...] = ("13", "27", "39"),
