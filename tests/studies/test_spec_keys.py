@@ -146,3 +146,33 @@ def test_docs_show_the_declared_keys() -> None:
 @pytest.mark.parametrize("path", sorted(SPECS_DIR.glob("*.yml")), ids=lambda p: p.stem)
 def test_every_study_spec_uses_declared_keys_only(path: Path) -> None:
     load_spec(path)
+
+
+def test_every_key_the_code_reads_is_declared() -> None:
+    """Each ``model.get("k")`` / ``model["k"]`` (and the fields read from ``cov``, ``gmm``, ``iv``,
+    ``impacts``, ``bootstrap`` entries) in the estimators and the runner names a declared key, so a
+    valid spec can never be rejected for a key the code reads."""
+    import ast
+
+    receivers = {"model": "key", "m": "key", "cov": "field", "g": "field", "imp": "field", "boot": "field"}
+    _load_all()
+    declared = {k.name for k in COMMON_KEYS} | {k.name for own in ESTIMATOR_KEYS.values() for k in own}
+    fields = {f for k in COMMON_KEYS for f in k.fields} | {
+        f for own in ESTIMATOR_KEYS.values() for k in own for f in k.fields}
+    files = [*sorted((PROJECT_ROOT / "analysis" / "estimators").rglob("*.py")),
+             PROJECT_ROOT / "analysis" / "studies" / "runner.py"]
+    read: dict[str, set[str]] = {"key": set(), "field": set()}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            target = key = None
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                    and isinstance(node.func.value, ast.Name) and node.args):
+                target, key = node.func.value.id, node.args[0]
+            elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+                target, key = node.value.id, node.slice
+            if target in receivers and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                read[receivers[target]].add(key.value)
+    assert {"lee_yu", "durbin", "gmm", "bootstrap", "first_stage_id"} <= read["key"]  # the scan sees them
+    assert {"vars", "lags", "draws", "reps", "type"} <= read["field"]
+    assert read["key"] - declared == set()
+    assert read["field"] - fields == set()
