@@ -17,7 +17,6 @@ from analysis.estimators.terms import evaluate_terms
 TIME_DUMMIES = "time_dummies"
 
 
-
 def _as_list(v: Any) -> list[Any]:
     if v is None:
         return []

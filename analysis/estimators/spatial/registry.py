@@ -26,7 +26,6 @@ from analysis.formulas.weights import weights_matrix
 _EFFECTS_MAP = {(): "none", ("entity",): "entity", ("time",): "time", ("entity", "time"): "twoways"}
 
 
-
 def spatial_panel_arrays(model: Mapping[str, Any], data: pd.DataFrame, ctx: Any
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], str, list[str]]:
     """Evaluate a spatial spec model into ``y (T, N)``, ``X (T, N, K)`` and a dense W.
