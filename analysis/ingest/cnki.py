@@ -1,4 +1,4 @@
-"""China (Science and Technology) Statistical Yearbook tables as CNKI and 搜数网 deliver them.
+r"""China (Science and Technology) Statistical Yearbook tables as CNKI and 搜数网 deliver them.
 
 Layout (any container: encrypted BIFF8 ``.xls`` decrypted by :mod:`analysis.ingest.cells`, a re-saved
 ``.xls``/``.xlsx``, or an HTML table saved as ``.xls``)::
@@ -8,8 +8,8 @@ Layout (any container: encrypted BIFF8 ``.xls`` decrypted by :mod:`analysis.inge
     Three Kinds of Domestic Patents ...                English title
     单位:件 / 单位：件                                   unit (half- or full-width colon)
     (piece)
-    地 区 | Region | 合计\\r\\nTotal |                   two-row bilingual header, merged cells
-          |        |            | 发明\\r\\nInvention | ...
+    地 区 | Region | 合计\r\nTotal |                   two-row bilingual header, merged cells
+          |        |            | 发明\r\nInvention | ...
     全 国 | National Total | '1720828' | ...            numbers often stored as text
     北 京 | Beijing | '106948' | ...
 

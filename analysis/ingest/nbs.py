@@ -23,7 +23,14 @@ import re
 
 from analysis.errors import AggloError
 from analysis.ingest.cells import Sheet
-from analysis.ingest.records import MISSING, Observation, ParsedFile, header_year, norm_text, split_unit
+from analysis.ingest.records import (
+    MISSING,
+    Observation,
+    ParsedFile,
+    header_year,
+    norm_text,
+    split_unit,
+)
 
 META_RE = re.compile(r"^(数据库|指标|时间)\s*[:：]\s*(.*)$")
 FOOT_RE = re.compile(r"^(注|数据来源)\s*[:：]")
