@@ -6,7 +6,7 @@
 |---|---|
 | ``alias`` | NBS indicator name without its unit (``地区生产总值``) or yearbook table title without number and year (``国内三种专利授权数按地区分布``) |
 | ``level`` | ``province`` / ``prefecture`` / ``county``: the level of the file's regions |
-| ``column`` | yearbook column label (Chinese header text, e.g. ``合计``, ``发明``); empty for NBS files (one indicator per file); ``*`` = every other column of that table |
+| ``column_label`` | yearbook column label (Chinese header text, e.g. ``合计``, ``发明``); empty for NBS files (one indicator per file); ``*`` = every other column of that table |
 | ``target`` | ``province_indicators``, ``county_indicators``, ``province_sector_employment``, ``prefecture_sector_employment``, or ``skip`` |
 | ``indicator_code`` / ``sector_code`` | the catalog code (indicator files) or GB/T 4754 section (employment files) |
 | ``note`` | why (for ``skip`` rows it is printed in the ingest report) |
@@ -76,7 +76,7 @@ class IndicatorMap:
                     raise AggloError(f"{seeds_dir / 'indicator_aliases.csv'}:{i}: indicator_code {code!r} is "
                                      f"not in indicator_catalog.csv at level {target.split('_')[0]}")
                 unit = entry[0]
-            key = (norm_text(row["alias"]), level, norm_text(row["column"]))
+            key = (norm_text(row["alias"]), level, norm_text(row["column_label"]))
             self.rows[key] = Target(target, code, unit, row["note"].strip())
 
     def catalog_target(self, code: str, level: str) -> Target | None:

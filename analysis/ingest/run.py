@@ -158,7 +158,7 @@ def _map_file(parsed: ParsedFile, level: str, imap: IndicatorMap, ref: Reference
                 what = f"table {obs.series!r} column {obs.column!r}" if obs.column else f"indicator {obs.series!r}"
                 errors.append(
                     f"{parsed.display}: {obs.where}: unknown {level} {what}; add a row to "
-                    "warehouse/seeds/indicator_aliases.csv (alias, level, column, target, indicator_code) "
+                    "warehouse/seeds/indicator_aliases.csv (alias, level, column_label, target, indicator_code) "
                     "mapping it to a code of indicator_catalog.csv, or target 'skip' with a note")
         target = targets[tkey]
         if target is None:
