@@ -288,8 +288,9 @@ def _merge_row(row: Row, seen: dict, existing: Existing, rows: dict[str, list[Ro
 
 def _source(parsed: ParsedFile, obs: Observation) -> str:
     parts = [f"{parsed.display} {obs.where}", parsed.format]
-    if parsed.table:
-        parts.append(f"table {parsed.table} {parsed.series}" + (f" / {obs.column}" if obs.column else ""))
+    if parsed.table or obs.column:
+        parts.append(f"table {parsed.table} {parsed.series}".replace("  ", " ")
+                     + (f" / {obs.column}" if obs.column else ""))
     elif obs.series:
         parts.append(f"{obs.series}({obs.unit})" if obs.unit else obs.series)
     if parsed.notes:
