@@ -199,3 +199,15 @@ def test_cli_ingest_exit_codes(tmp_path, capsys):
     bad = classic(tmp_path, "y.csv", "某新指标(亿元)", "北京市,1,2\r\n")
     assert main(["ingest", str(bad), "--out", str(tmp_path / "raw2")]) == 2
     assert "unknown province indicator" in capsys.readouterr().err
+
+
+def test_unit_without_conversion(tmp_path):
+    src = classic(tmp_path, "x.csv", "地区生产总值(万美元)", "北京市,1,2\r\n")
+    with pytest.raises(AggloError, match=r"x.csv: line 5 field 2: unit '万美元' of '地区生产总值'.*'100m_yuan'"):
+        quiet([src], tmp_path / "raw")
+
+
+def test_text_that_is_not_a_number(tmp_path):
+    src = classic(tmp_path, "x.csv", "地区生产总值(亿元)", "北京市,35371.28a,…\r\n")
+    with pytest.raises(AggloError, match=r"x.csv: line 5 field 2 \(北京市 2019\): '35371.28a' is not a number"):
+        quiet([src], tmp_path / "raw")
