@@ -38,6 +38,7 @@ class Row:
     fields: list[str]  # the contract columns, in order
     value: float  # in the catalog unit, for comparisons
     source: str
+    origin: str = ""  # file and cell only (for messages)
 
 
 @dataclass

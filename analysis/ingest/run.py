@@ -209,7 +209,7 @@ def _map_file(parsed: ParsedFile, level: str, imap: IndicatorMap, ref: Reference
             fields = [res.code, str(obs.year), target.code, _fmt(value), source]
         else:
             fields = [res.code, str(obs.year), target.code, text, unit, source]
-        out.append(Row(target.file, key, fields, value, source))
+        out.append(Row(target.file, key, fields, value, source, f"{parsed.display} {obs.where}"))
         rep.written(target.file)
     return out
 
@@ -268,8 +268,8 @@ def _merge_row(row: Row, seen: dict, existing: Existing, rows: dict[str, list[Ro
             rep.same_as_earlier += 1
             rep.unwrite(row.file)
             return
-        errors.append(f"conflict for {row.file}.csv key {row.key}: {row.value:g} from {row.source} but "
-                      f"{prior.value:g} from {prior.source}; keep one vintage/source (ingest the files into "
+        errors.append(f"conflict for {row.file}.csv key {row.key}: {row.value:g} in {row.origin} but "
+                      f"{prior.value:g} in {prior.origin}; keep one vintage/source (ingest the files into "
                       "different raw directories, or leave one out)")
         return
     old = existing.keys.get(row.key)
@@ -278,9 +278,9 @@ def _merge_row(row: Row, seen: dict, existing: Existing, rows: dict[str, list[Ro
             rep.already_present += 1
             rep.unwrite(row.file)
             return
-        errors.append(f"conflict for {row.file}.csv key {row.key}: {row.value:g} from {row.source} but "
-                      f"{old[0]} already in {out / (row.file + '.csv')} line {old[2]} ({old[1]}); remove "
-                      "one of them first")
+        errors.append(f"conflict for {row.file}.csv key {row.key}: {row.value:g} in {row.origin} but "
+                      f"{old[0]} already in {out / (row.file + '.csv')} line {old[2]} (source {old[1][:80]}); "
+                      "remove one of them first")
         return
     seen[(row.file, row.key)] = row
     rows.setdefault(row.file, []).append(row)
