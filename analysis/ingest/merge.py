@@ -39,6 +39,7 @@ class Row:
     value: float  # in the catalog unit, for comparisons
     source: str
     origin: str = ""  # file and cell only (for messages)
+    display: str = ""  # file only
 
 
 @dataclass

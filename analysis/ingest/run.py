@@ -103,6 +103,7 @@ def ingest(paths: Sequence[Path], out: Path, *, indicator: str | None = None, le
     rows: dict[str, list[Row]] = {}
     seen: dict[tuple[str, tuple[str, int, str]], Row] = {}
     existing: dict[str, Existing] = {}
+    conflicts: dict[tuple[str, str], list[str]] = {}
     for path, display in files:
         try:
             parsed = read_file(path, display, known_units=units, indicator=indicator, region=region)
@@ -118,7 +119,7 @@ def ingest(paths: Sequence[Path], out: Path, *, indicator: str | None = None, le
         for row in file_rows:
             if row.file not in existing:
                 existing[row.file] = read_existing(out, row.file, ref)
-            _merge_row(row, seen, existing[row.file], rows, rep, errors, out)
+            _merge_row(row, seen, existing[row.file], rows, rep, conflicts, out)
         if progress:
             progress(f"ingest: {display}: {parsed.format}, {rep.values_read} values read, "
                      f"{sum(rep.rows_written.values())} rows to write")
@@ -130,6 +131,10 @@ def ingest(paths: Sequence[Path], out: Path, *, indicator: str | None = None, le
         "ignored_files": ignored,
         "rows_added": {k: len(v) for k, v in sorted(rows.items())},
     }
+    for (first, second), examples in conflicts.items():
+        errors.append(f"{len(examples)} conflicting value(s) between {first} and {second} (two vintages or "
+                      f"sources of the same numbers?), e.g. {'; '.join(examples[:3])}. Keep one: ingest them into "
+                      "different raw directories, or leave one out")
     if errors:
         shown = errors[:MAX_LISTED]
         more = f"\n  ... and {len(errors) - MAX_LISTED} more" if len(errors) > MAX_LISTED else ""
@@ -209,7 +214,7 @@ def _map_file(parsed: ParsedFile, level: str, imap: IndicatorMap, ref: Reference
             fields = [res.code, str(obs.year), target.code, _fmt(value), source]
         else:
             fields = [res.code, str(obs.year), target.code, text, unit, source]
-        out.append(Row(target.file, key, fields, value, source, f"{parsed.display} {obs.where}"))
+        out.append(Row(target.file, key, fields, value, source, f"{parsed.display} {obs.where}", parsed.display))
         rep.written(target.file)
     return out
 
@@ -261,16 +266,17 @@ def _resolve(obs: Observation, level: str, ref: Reference, cache: dict, parsed: 
 
 
 def _merge_row(row: Row, seen: dict, existing: Existing, rows: dict[str, list[Row]], rep: FileReport,
-               errors: list[str], out: Path) -> None:
+               conflicts: dict[tuple[str, str], list[str]], out: Path) -> None:
+    """Keep a new row, count it as already there (same value), or record a conflict."""
     prior = seen.get((row.file, row.key))
     if prior is not None:
         if same_value(prior.value, row.value):
             rep.same_as_earlier += 1
             rep.unwrite(row.file)
             return
-        errors.append(f"conflict for {row.file}.csv key {row.key}: {row.value:g} in {row.origin} but "
-                      f"{prior.value:g} in {prior.origin}; keep one vintage/source (ingest the files into "
-                      "different raw directories, or leave one out)")
+        conflicts.setdefault((prior.display, row.display), []).append(
+            f"{row.file}.csv {row.key}: {prior.value:.10g} ({prior.origin.removeprefix(prior.display).strip()}) "
+            f"vs {row.value:.10g} ({row.origin.removeprefix(row.display).strip()})")
         return
     old = existing.keys.get(row.key)
     if old is not None:
@@ -278,9 +284,9 @@ def _merge_row(row: Row, seen: dict, existing: Existing, rows: dict[str, list[Ro
             rep.already_present += 1
             rep.unwrite(row.file)
             return
-        errors.append(f"conflict for {row.file}.csv key {row.key}: {row.value:g} in {row.origin} but "
-                      f"{old[0]} already in {out / (row.file + '.csv')} line {old[2]} (source {old[1][:80]}); "
-                      "remove one of them first")
+        conflicts.setdefault((f"{out / (row.file + '.csv')} (already there)", row.display), []).append(
+            f"{row.key}: {old[0]} (line {old[2]}, source {old[1][:60]}) vs {row.value:.10g} "
+            f"({row.origin.removeprefix(row.display).strip()})")
         return
     seen[(row.file, row.key)] = row
     rows.setdefault(row.file, []).append(row)
