@@ -14,9 +14,29 @@ import pytest
 from analysis.errors import AggloError
 from analysis.ingest.detect import read_file
 from analysis.ingest.names import RegionNameError, resolve_label
-from tests.ingest.conftest import BUDGET, CNKI, NBS, PATENT_GRANTS, REALDATA, real_file, real_files
+from tests.ingest.realdata import (
+    BUDGET,
+    CNKI,
+    NBS,
+    PATENT_GRANTS,
+    REALDATA,
+    load_ref,
+    load_units,
+    real_file,
+    real_files,
+)
 
 RENJIYI = "nbs_portal_export/RenJiyi163_panel_data_analysis_for_thesis"
+
+@pytest.fixture(scope="module")
+def ref():
+    return load_ref()
+
+
+@pytest.fixture(scope="module")
+def units():
+    return load_units()
+
 
 
 def values(parsed, column: str = "") -> dict[tuple[str, int], str]:

@@ -12,10 +12,15 @@ from analysis.cli import main
 from analysis.errors import AggloError
 from analysis.ingest import ingest
 from analysis.warehouse.raw_validation import RAW_FILES, find_problems
-from tests.ingest.conftest import BUDGET, CNKI, PATENT_GRANTS, real_file
+from tests.ingest.realdata import BUDGET, CNKI, PATENT_GRANTS, load_ref, real_file
 
 RENJIYI_GDP = "nbs_portal_export/RenJiyi163_panel_data_analysis_for_thesis/分省年度数据.csv"
 TOBBY_GDP = "nbs_portal_export/Tobby-star_dynamic_datas/分省年度数据.csv"
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return load_ref()
 
 
 def rows(raw: Path, name: str = "province_indicators.csv") -> list[dict[str, str]]:

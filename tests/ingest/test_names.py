@@ -6,6 +6,13 @@ from __future__ import annotations
 import pytest
 
 from analysis.ingest.names import RegionNameError, resolve_label
+from tests.ingest.realdata import load_ref
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return load_ref()
+
 
 
 @pytest.mark.parametrize(("label", "code", "reading"), [

@@ -22,7 +22,7 @@ import pytest
 
 from analysis.ingest import ingest
 from analysis.paths import PROJECT_ROOT
-from tests.ingest.conftest import BUDGET, CNKI, PATENT_GRANTS, real_file
+from tests.ingest.realdata import BUDGET, CNKI, PATENT_GRANTS, real_file
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "raw_small"
 SELECT = ("resource_type:seed +fct_province_years +fct_province_indicator_values "

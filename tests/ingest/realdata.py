@@ -1,7 +1,12 @@
-"""Fixtures of the ingest tests: real files of ../shared/realdata (skipped when absent)."""
+"""Helpers of the ingest tests: real files of ../shared/realdata (skipped when absent), reference data.
+
+Not a conftest.py: test modules elsewhere import the root ``conftest`` by name, which a second
+conftest module would shadow. Test modules define ``ref``/``units`` fixtures from these helpers.
+"""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -30,17 +35,16 @@ def real_files() -> list[Path]:
     return sorted(p for p in REALDATA.rglob("*") if p.is_file() and p.name not in ("README.md", "MANIFEST.tsv"))
 
 
-@pytest.fixture(scope="session")
-def ref():
-    """The seeds' reference data."""
+@functools.cache
+def load_ref():
+    """The seeds' reference data (read once)."""
     from analysis.warehouse.raw_validation import load_reference
 
     return load_reference()
 
 
-@pytest.fixture(scope="session")
-def units(ref):
+def load_units() -> set[str]:
     """Units recognised in indicator labels."""
     from analysis.ingest.indicators import known_units
 
-    return known_units(ref)
+    return known_units(load_ref())
