@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.warehouse.contract import RAW_FILES, RawFileSpec, panel_years
+from analysis.warehouse.contract import SEEDS_DIR, RAW_FILES, RawFileSpec, panel_years, read_seed
 from analysis.warehouse.problems import (
     MAX_LISTED_PROBLEMS,
     MISSING_TOKENS,
@@ -48,8 +48,8 @@ from analysis.warehouse.reference import (
 __all__ = [
     "INDICATOR_TERMS", "MAX_LISTED_PROBLEMS", "MISSING_TOKENS", "RAW_FILES", "CheckedFile", "Problem",
     "RawFileSpec", "Reference", "cache_key", "check_raw_file", "check_raw_table", "file_key",
-    "find_problems", "format_problems", "load_reference", "norm_alias", "panel_years", "resolve_division",
-    "scale_hint",
+    "find_problems", "format_problems", "load_reference", "norm_alias", "panel_years", "read_seed",
+    "resolve_division", "scale_hint", "SEEDS_DIR",
 ]
 
 #: DuckDB memory limit of the raw checks (beyond it DuckDB spills to a temporary directory).
