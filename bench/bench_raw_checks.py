@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and append its table to bench/RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--firms", type=int, default=5_040_000)
+    parser.add_argument("--firms", type=int, default=5_040_000, help="rows of the large firms.csv (0: skip)")
     parser.add_argument("--before", type=Path, help="another source tree to compare (e.g. main, extracted)")
     parser.add_argument("--before-firms", type=int, default=0, help="rows of firms.csv for the --before tree")
     parser.add_argument("--skip-demo", action="store_true")
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             for label, _ in trees:
                 lines.append(_row(f"demo ({DEFAULT_RAW_DIR.name})", runs[label], True).replace(" | ", f" | {label} | ", 1))
                 print(lines[-1], flush=True)
-        for label, tree, n in [("this branch", ROOT, args.firms)] + (
+        for label, tree, n in ([("this branch", ROOT, args.firms)] if args.firms else []) + (
                 [("before", args.before.resolve(), args.before_firms)] if args.before and args.before_firms else []):
             raw = tmp_path / f"raw_{n}"
             raw.mkdir()
