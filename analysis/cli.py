@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
             check(warehouse=args.warehouse, raw_dir=args.raw_dir)
         elif args.command == "analyze":
-            from analysis.studies.runner import analyze
+            from analysis.pipeline import analyze
 
             analyze(warehouse=args.warehouse, specs_dir=args.specs, only=args.only)
         elif args.command == "estimate":
