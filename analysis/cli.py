@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="run every study spec against the published warehouse")
     _add_common(p)
-    p.add_argument("--specs", type=Path, default=None, help="directory of specs (default: analysis/specs)")
+    p.add_argument("--specs", type=Path, default=None, help="directory of specs, searched recursively (default: analysis/studies/specs)")
     p.add_argument("--only", nargs="*", default=None, help="spec file stems to run (default: all)")
 
     p = sub.add_parser("estimate", help="run one spec on any panel and write the results JSON")

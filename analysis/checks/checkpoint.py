@@ -277,7 +277,8 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
     Parameters
     ----------
     specs_dir : Path
-        Directory of study specs (``analysis/specs``).
+        Directory of study specs (``analysis/studies/specs``, one folder per paper; the paper
+        manifests ``study.yml`` are not specs).
 
     Returns
     -------
@@ -285,10 +286,11 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
         Sorted, without duplicates; specs whose data is a CSV are left out.
     """
     from analysis.estimators.terms import required_columns
+    from analysis.studies.manifest import spec_files
     from analysis.studies.spec import load_spec, model_terms
 
     uses: set[tuple[str, str, str]] = set()
-    for path in sorted(specs_dir.glob("*.yml")):
+    for path in spec_files(specs_dir):
         spec = load_spec(path)
         table = spec.data.get("table")
         if not table:
