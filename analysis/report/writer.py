@@ -49,7 +49,15 @@ from analysis.report.figure_plans import (
 )
 from analysis.report.marts import MART_TABLES
 from analysis.report.sections import ReportTable, SpecSource, spec_file_label, spec_tables
-from analysis.report.table import DECIMALS, format_number, md_cell, stars, to_html, to_markdown
+from analysis.report.table import (
+    DECIMALS,
+    STARS_NOTE,
+    format_number,
+    md_cell,
+    stars,
+    to_html,
+    to_markdown,
+)
 from analysis.report.tables import indicate_for
 from analysis.studies.manifest import Study, TableEntry, find_spec, load_studies
 from analysis.studies.store import result_specs
@@ -195,7 +203,7 @@ def render(report: Report, *, template: str) -> str:
         tables_by_paper.setdefault(t.paper, []).append(t)
     return env.get_template(template).render(
         r=report, h=report.header, papers=report.papers, tables_by_paper=tables_by_paper,
-        caption=caption, provenance=provenance, decimals=DECIMALS,
+        caption=caption, provenance=provenance, decimals=DECIMALS, stars_note=STARS_NOTE,
         table_html=lambda t: table_html(t, report.header.run),
         table_md=lambda t: to_markdown(t, title=False, notes=False, align="right")[:-1],
     )
