@@ -17,7 +17,7 @@ import pandas as pd
 from analysis.report.spatial_tables import moran_table
 from analysis.report.table import Table, to_csv, to_latex, to_markdown
 from analysis.report.tables import comparison_table, descriptives_table, effects_table, indicate_for
-from analysis.studies.manifest import Study, load_studies, table_entry
+from analysis.studies.manifest import Study, studies_for, table_entry
 from analysis.studies.runner import SYNTHETIC_NOTE, SpecRun, expand_models
 
 __all__ = ["notes", "paper_table", "render_table", "write_tables", "tables_writer"]
@@ -78,9 +78,7 @@ def paper_table(run: SpecRun, studies: list[Study] | None = None) -> Table:
     if run.results and all(r.estimator == "mediation" for r in run.results):
         return effects_table(run.results, labels=spec.labels, title=title, notes=note)
     if studies is None:
-        from analysis.paths import SPECS_DIR
-
-        studies = load_studies(SPECS_DIR)
+        studies = studies_for(None)
     entry = table_entry(spec.name, studies)
     models = expand_models(spec)
     columns = [str(m.get("column") or m["id"]) for m in models]
@@ -112,7 +110,5 @@ def write_tables(run: SpecRun, out_dir: Path, studies: list[Study] | None = None
 
 def tables_writer(out_dir: Path, specs_dir: Path | None = None) -> Callable[[SpecRun], list[Path]]:
     """The ``on_run`` callback of :func:`analysis.studies.runner.analyze` writing into ``out_dir``."""
-    from analysis.paths import SPECS_DIR
-
-    studies = load_studies(Path(specs_dir) if specs_dir else SPECS_DIR) or load_studies(SPECS_DIR)
+    studies = studies_for(specs_dir)
     return lambda run: write_tables(run, out_dir, studies)

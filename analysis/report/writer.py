@@ -59,7 +59,7 @@ from analysis.report.table import (
     to_markdown,
 )
 from analysis.report.tables import indicate_for
-from analysis.studies.manifest import Study, TableEntry, find_spec, load_studies
+from analysis.studies.manifest import TableEntry, find_spec, studies_for
 from analysis.studies.store import result_specs
 
 __all__ = ["write_report", "study_tables", "render", "Report", "ReportError", "REQUIRED_FIGURES", "format_number",
@@ -98,11 +98,6 @@ def _spec_source(name: str, specs_dir: Path, entry: TableEntry | None) -> SpecSo
     indicate = indicate_for(spec.models if spec is not None else (), entry.indicate if entry else None)
     return SpecSource(name=name, spec=spec, spec_file=spec_file_label(path, PROJECT_ROOT), indicate=indicate,
                       paper=entry.paper if entry else OTHER_SPECS[0], number=entry.number if entry else None)
-
-
-def studies_for(specs_dir: Path) -> list[Study]:
-    """The paper manifests under ``specs_dir`` (those of ``analysis/studies/specs/`` when it has none)."""
-    return load_studies(specs_dir) or load_studies(SPECS_DIR)
 
 
 def study_tables(

@@ -36,7 +36,7 @@ import yaml
 
 from analysis.estimators import SpecError
 
-__all__ = ["MANIFEST", "TableEntry", "Study", "load_studies", "spec_files", "find_spec", "table_entry"]
+__all__ = ["MANIFEST", "TableEntry", "Study", "load_studies", "studies_for", "spec_files", "find_spec", "table_entry"]
 
 MANIFEST = "study.yml"
 _TABLE_KEYS = {"id", "table", "spec", "mart", "required", "indicate"}
@@ -119,6 +119,16 @@ def load_studies(specs_dir: Path) -> list[Study]:
     """Every manifest ``specs_dir/*/study.yml``, by paper."""
     studies = [load_study(p) for p in sorted(Path(specs_dir).glob(f"*/{MANIFEST}"))]
     return sorted(studies, key=lambda s: s.paper)
+
+
+def studies_for(specs_dir: Path | None) -> list[Study]:
+    """The manifests under ``specs_dir``, or those of ``analysis/studies/specs/`` when it has none.
+
+    A flat folder of specs given with ``--specs`` has no manifests; its tables then follow the papers'.
+    """
+    from analysis.paths import SPECS_DIR
+
+    return (load_studies(Path(specs_dir)) if specs_dir else []) or load_studies(SPECS_DIR)
 
 
 def spec_files(specs_dir: Path) -> list[Path]:
