@@ -14,9 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.report.layouts import (
+    comparison_table,
+    descriptives_table,
+    effects_table,
+    indicate_for,
+)
 from analysis.report.spatial_tables import moran_table
 from analysis.report.table import Table, to_csv, to_latex, to_markdown
-from analysis.report.tables import comparison_table, descriptives_table, effects_table, indicate_for
 from analysis.studies.manifest import Study, studies_for, table_entry
 from analysis.studies.runner import SYNTHETIC_NOTE, SpecRun, expand_models
 
@@ -67,7 +72,7 @@ def paper_table(run: SpecRun, studies: list[Study] | None = None) -> Table:
 
     ``studies`` (the paper manifests; default: those of ``analysis/studies/specs/``) give the dummy sets
     shown as one row (``indicate:``); without an entry they follow from the models
-    (:func:`~analysis.report.tables.indicate_for`).
+    (:func:`~analysis.report.layouts.indicate_for`).
     """
     spec = run.spec
     title, note = spec.title, (notes(run),)

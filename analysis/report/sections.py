@@ -24,8 +24,8 @@ import duckdb
 import pandas as pd
 
 from analysis.report.data import ReportError
+from analysis.report.layouts import FE_KINDS
 from analysis.report.table import BLANK, STARS_NOTE, Cell, Row, Table, indicate_rows, number, text
-from analysis.report.tables import FE_KINDS
 from analysis.studies.spec import Spec
 from analysis.studies.store import has_rows, spec_frames
 

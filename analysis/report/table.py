@@ -2,7 +2,7 @@
 
 A :class:`Table` is a stub header, column headers, body :class:`Row` s of :class:`Cell` s and notes; it
 holds no layout logic of its own, like pyfixest's ``etable(type=...)``: the builders
-(:mod:`analysis.report.paper_tables` for ``reports/tables/``, :mod:`analysis.report.sections` for the
+(:mod:`analysis.report.layouts` and :mod:`analysis.report.exports` for ``reports/tables/``, :mod:`analysis.report.sections` for the
 HTML/Markdown report) decide the rows, and :func:`to_markdown`, :func:`to_latex`, :func:`to_csv` and
 :func:`to_html` only draw them. Every number of every table goes through :func:`format_number` and every
 significance mark through :func:`stars`, so a value prints the same wherever it appears.

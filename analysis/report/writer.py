@@ -47,6 +47,7 @@ from analysis.report.figure_plans import (
     build_figures,
     figure_plans,
 )
+from analysis.report.layouts import indicate_for
 from analysis.report.marts import MART_TABLES
 from analysis.report.sections import ReportTable, SpecSource, spec_file_label, spec_tables
 from analysis.report.table import (
@@ -58,7 +59,6 @@ from analysis.report.table import (
     to_html,
     to_markdown,
 )
-from analysis.report.tables import indicate_for
 from analysis.studies.manifest import TableEntry, find_spec, studies_for
 from analysis.studies.store import result_specs
 

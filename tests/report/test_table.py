@@ -17,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from analysis.estimators.results import ModelResult
+from analysis.report.layouts import comparison_table, indicate_for
 from analysis.report.table import (
     Row,
     Table,
@@ -29,7 +30,6 @@ from analysis.report.table import (
     to_latex,
     to_markdown,
 )
-from analysis.report.tables import comparison_table, indicate_for
 
 NAN = float("nan")
 
