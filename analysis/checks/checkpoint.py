@@ -289,8 +289,12 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
     from analysis.studies.manifest import spec_files
     from analysis.studies.spec import load_spec, model_terms
 
+    paths = spec_files(specs_dir)
+    if not paths:  # a moved or mistyped folder must not pass the suite with nothing checked
+        raise AggloError(f"{specs_dir}: no study specs (*.yml) found; fix study_columns in "
+                         f"{CHECKPOINT_FILE.name}")
     uses: set[tuple[str, str, str]] = set()
-    for path in spec_files(specs_dir):
+    for path in paths:
         spec = load_spec(path)
         table = spec.data.get("table")
         if not table:

@@ -241,3 +241,9 @@ def test_summary_names_the_file_the_build_publishes():
     published = Path("/data/warehouse/agglo.duckdb")
     assert _published_name(building_path(published)) == published
     assert _published_name(published) == published
+
+
+def test_study_columns_refuses_a_folder_without_specs(tmp_path) -> None:
+    # A moved specs folder once made the study_columns suite pass with nothing checked.
+    with pytest.raises(AggloError, match="no study specs"):
+        study_column_uses(tmp_path)
