@@ -60,6 +60,19 @@ def test_published_file_is_in_storage_v1(client_warehouse: Path, demo_warehouse:
     assert file_storage_version(client_warehouse) == "v1.0.0+"
 
 
+def test_agglo_estimate_only_reads_the_published_file(client_warehouse, tmp_path) -> None:
+    """``agglo estimate`` on the published file (DuckDB 2.0, read-only) leaves it byte-identical."""
+    import hashlib
+
+    from analysis.paths import SPECS_DIR
+    from analysis.studies.runner import estimate_cli
+
+    before = hashlib.sha256(client_warehouse.read_bytes()).hexdigest()
+    doc = estimate_cli(SPECS_DIR / f"{LATER_SPEC}.yml", warehouse=client_warehouse, json_out=tmp_path / "r.json")
+    assert doc["is_synthetic"] is True
+    assert hashlib.sha256(client_warehouse.read_bytes()).hexdigest() == before
+
+
 def test_duckdb_cli_1_5(client_warehouse, queries_and_expected, ami_description) -> None:
     queries, expected = queries_and_expected
     out = run_cli(client_warehouse, queries)

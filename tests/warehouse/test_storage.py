@@ -110,6 +110,7 @@ def test_publish_converts_and_replaces(tmp_path, monkeypatch) -> None:
     progress: list[str] = []
     assert publish(new, warehouse, progress=progress.append) == warehouse
     assert not new.exists() and not warehouse.with_name(".agglo.publishing.duckdb").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["agglo.duckdb"]  # no .wal, no leftovers
     assert file_storage_version(warehouse) == "v1.0.0+"
     assert "storage version v1.1.0" in progress[0] and progress[1].startswith("converted in ")
     # 'latest' skips the conversion
@@ -131,3 +132,14 @@ def test_failed_conversion_publishes_nothing(tmp_path) -> None:
         publish(new, warehouse)
     assert warehouse.read_bytes() == before
     assert not new.exists() and not warehouse.with_name(".agglo.publishing.duckdb").exists()
+
+
+def test_cli_rejects_a_bad_storage_version_before_building(tmp_path, capsys) -> None:
+    from analysis.cli import main
+
+    warehouse = tmp_path / "agglo.duckdb"
+    for command in ("build", "run"):
+        assert main([command, "--warehouse", str(warehouse), "--storage-version", "1.1"]) == 2
+        err = capsys.readouterr().err
+        assert f"agglo {command}: error: --storage-version='v1.1' is not a storage version" in err
+    assert list(tmp_path.iterdir()) == []  # nothing built, no lock left
