@@ -3,7 +3,8 @@
 A build never touches the published warehouse until everything has passed::
 
     raw dir --validate_raw--> dbt build (into warehouse/.agglo.building.duckdb)
-            --run_checkpoint--> [analyze] --os.replace--> warehouse/agglo.duckdb --> [report]
+            --run_checkpoint--> [analyze] --copy in storage v1.1.0, os.replace--> warehouse/agglo.duckdb
+            --> [report]
 
 Any failure before the publish step deletes the new file, leaves the published file byte-identical
 and raises :class:`analysis.errors.AggloError` naming the failing dbt test or model and the raw file
