@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from clients_fixtures import ami_description, client_warehouse  # noqa: F401 (fixtures)
 from clients_support import (
     LATER_SPEC,
     client_queries,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from clients_fixtures import client_warehouse  # noqa: F401 (a pytest fixture)
 from clients_support import CLIENTS_PY, DUCKDB_CLI, missing, run_cli
 
 from analysis.warehouse.publish import building_path, publish

@@ -1,5 +1,8 @@
-"""The warehouse the client tests open: the demo warehouse as ``agglo run`` publishes it, plus a later
-``agglo analyze`` writing into the published file.
+"""Fixtures of tests/clients/ (imported by its test modules: a conftest.py here would shadow the
+``conftest`` module that other test folders import ``validation_file`` from).
+
+``client_warehouse``: the demo warehouse as ``agglo run`` publishes it, plus a later ``agglo analyze``
+writing into the published file.
 
 From the session's ``demo_warehouse`` (dbt build, published by :func:`analysis.pipeline.build` in the
 default storage version):
