@@ -15,7 +15,7 @@ import pytest
 
 from analysis.estimators import SpecError
 from analysis.estimators.moran import moran_i
-from analysis.paths import PROJECT_ROOT
+from analysis.paths import SPECS_DIR
 from analysis.studies.runner import MORAN_COLUMNS, run_spec, write_results, write_tables
 from analysis.studies.spec import load_spec, parse_spec
 
@@ -116,7 +116,7 @@ def test_moran_spec_errors(case, tmp_path):
 
 
 def test_paper001_moran_spec_parses():
-    spec = load_spec(PROJECT_ROOT / "analysis" / "specs" / "p001_moran.yml")
+    spec = load_spec(SPECS_DIR / "p001_moran.yml")
     assert spec.kind == "moran" and spec.variables == ("coagglo", "ami")
     assert spec.weights["matrix"] == "economic_geographic" and spec.permutations == 999
 
