@@ -277,7 +277,7 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
     Parameters
     ----------
     specs_dir : Path
-        Directory of study specs (``analysis/specs``).
+        Directory of study specs (``analysis/studies/specs``).
 
     Returns
     -------
