@@ -6,6 +6,7 @@ See :mod:`analysis.demo.generate` for what the generator writes and how it stays
 from __future__ import annotations
 
 import csv
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,13 +220,18 @@ class Reference:
     catalog: list[dict[str, str]]
 
 
-def load_reference() -> Reference:
-    """Read the seeds the generator needs (sorted by code, so draws are order-stable)."""
+def load_reference(county_provinces: Collection[str] | None = (SICHUAN,)) -> Reference:
+    """Read the seeds the generator needs (sorted by code, so draws are order-stable).
+
+    ``county_provinces``: the provinces whose counties the county panel covers (the demo: Sichuan's;
+    None = every province, ``agglo demo --scale national``).
+    """
     return Reference(
         provinces=sorted(_read_seed("provinces"), key=lambda r: r["province_code"]),
         prefectures=sorted(_read_seed("prefectures"), key=lambda r: r["prefecture_code"]),
         # the demo's county panel is Sichuan's (paper 000); the seed lists every province's counties
-        counties=sorted((r for r in _read_seed("counties") if r["province_code"] == SICHUAN),
+        counties=sorted((r for r in _read_seed("counties")
+                         if county_provinces is None or r["province_code"] in county_provinces),
                         key=lambda r: r["county_code"]),
         code_changes=_read_seed("sichuan_county_code_changes"),
         divisions=sorted(_read_seed("cic_divisions"), key=lambda r: r["industry_code"]),

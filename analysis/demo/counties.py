@@ -39,12 +39,16 @@ class CountyPanel:
     ln_tfp: FloatArray
 
 
+#: provinces whose counties are all drawn as "highland" at national scale (Tibet, Qinghai)
+HIGHLAND_PROVINCES = ("54", "63")
+
+
 def _county_class(row: dict[str, str]) -> str:
     """Size class of a county for the generator (Chengdu core, districts, counties, highland)."""
     code, region, kind = row["county_code"], row["sichuan_region"], row["county_type"]
     if code in {"510104", "510105", "510106", "510107", "510108"}:
         return "core"
-    if region == "northwest":
+    if region == "northwest" or code[:2] in HIGHLAND_PROVINCES:
         return "highland"
     if row["prefecture_code"] == "510100":
         return "chengdu"

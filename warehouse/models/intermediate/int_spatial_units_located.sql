@@ -3,10 +3,10 @@
     gdp_100m_yuan, mean_gdp_per_capita = mean of gdp_per_capita_yuan over the panel years.
     unit_group: the units a weight matrix spans: 'CN' for provinces; the province code for counties
     (county matrices are within a province, so that on national data Sichuan's county matrices equal
-    those of a Sichuan-only panel and the pairs stay ~ sum of squared province sizes, not 2,849^2).
+    those of a Sichuan-only panel and the pairs stay ~ sum of squared province sizes, not 2,848^2).
     level 'county' (the counties present in the raw county indicators): the county seat (GCJ-02) where the seed has it, else the WGS-84 centroid,
     else the prefecture's coordinates, else the province capital's (Huili, 513402, has neither in the
-    reference data; 52 units outside Sichuan have no seat either; the datum
+    reference data; 51 units outside Sichuan have no seat either; the datum
     offsets, a few hundred metres, are immaterial for these weights); mean_gdp = mean of gdp_10k_yuan,
     mean_gdp_per_capita = mean of gdp_10k_yuan / population_10k (yuan per person). -#}
 with

