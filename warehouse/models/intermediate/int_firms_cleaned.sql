@@ -1,5 +1,8 @@
 {#- Firm-year rows (optional raw file firms.csv) with the county resolved to its current code and the
-    CIC division (first two digits of the industry code). Empty when the raw directory has no firms file. -#}
+    CIC division (first two digits of the industry code). Empty when the raw directory has no firms file.
+    A table, not a view: three firm-level marts read it, and at national scale (millions of rows) a view
+    would parse firms.csv once per reader. -#}
+{{ config(materialized='table') }}
 with
 
 firms as (
