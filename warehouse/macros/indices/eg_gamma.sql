@@ -7,15 +7,32 @@
     region, region total) defining x_k. One row per group and industry: the group columns, industry,
     n_plants, n_regions_with_plants, g_raw, sum_x_squared, plant_herfindahl, gamma. Plants in a
     region without a total are not part of G (give every region a total). -#}
+{#- eg_gamma_cells: the same from (group, industry, region) cells already summed over the plants:
+    n (plants), e (sum of the plant values) and e2 (sum of their squares), so that a caller with
+    several readers of the plant rows aggregates them once: H = sum_j z_j^2 = sum_cells e2 / (sum e)^2. -#}
 {% macro eg_gamma(plants, regions, group_by, industry, region, plant_value, region_value) -%}
     {{ return(adapter.dispatch('eg_gamma', 'agglo')(plants, regions, group_by, industry, region, plant_value, region_value)) }}
 {%- endmacro %}
 
-{#- One pass over the occupied (industry, region) cells, no industry x region grid:
+{#- One pass over the plant rows into (group, industry, region) cells, then no industry x region grid:
     G = sum_k (s_k - x_k)^2 = sum_k x_k^2 + sum_{k: e_k > 0} (s_k^2 - 2 s_k x_k), since s_k = 0 elsewhere;
     sum_k x_k^2 is one number per group. At national scale (about 600 classes x 2,850 counties x 12
     years) the grid would have about 20 million rows; the occupied cells are a fraction of that. -#}
 {% macro default__eg_gamma(plants, regions, group_by, industry, region, plant_value, region_value) -%}
+{{ eg_gamma_cells(
+    "(select " ~ agglo_cols_prefix(group_by) ~ industry ~ ", " ~ region ~ ", count(*) as egg_n, "
+    ~ "sum(cast(" ~ plant_value ~ " as double precision)) as egg_e, "
+    ~ "sum(cast(" ~ plant_value ~ " as double precision) * " ~ plant_value ~ ") as egg_e2 "
+    ~ "from " ~ plants ~ " where " ~ plant_value ~ " is not null "
+    ~ "group by " ~ agglo_cols_prefix(group_by) ~ industry ~ ", " ~ region ~ ")",
+    regions, group_by, industry, region, 'egg_n', 'egg_e', 'egg_e2', region_value) }}
+{%- endmacro %}
+
+{% macro eg_gamma_cells(cells, regions, group_by, industry, region, n, e, e2, region_value) -%}
+    {{ return(adapter.dispatch('eg_gamma_cells', 'agglo')(cells, regions, group_by, industry, region, n, e, e2, region_value)) }}
+{%- endmacro %}
+
+{% macro default__eg_gamma_cells(cells, regions, group_by, industry, region, n, e, e2, region_value) -%}
 select
     {{ agglo_cols_prefix(group_by, 'egg_i') }}
     egg_i.{{ industry }},
@@ -29,12 +46,10 @@ select
         / nullif((1 - egg_x.sum_x_squared) * (1 - egg_i.plant_herfindahl), 0) as gamma
 from (
     select {{ agglo_cols_prefix(group_by) }} {{ industry }},
-        count(*) as n_plants,
-        sum(cast({{ plant_value }} as double precision)) as e_industry,
-        sum(cast({{ plant_value }} as double precision) * {{ plant_value }})
-            / nullif(sum(cast({{ plant_value }} as double precision)) * sum({{ plant_value }}), 0)
-            as plant_herfindahl
-    from {{ plants }} where {{ plant_value }} is not null
+        sum({{ n }}) as n_plants,
+        sum({{ e }}) as e_industry,
+        sum({{ e2 }}) / nullif(sum({{ e }}) * sum({{ e }}), 0) as plant_herfindahl
+    from {{ cells }} as egg_cells
     group by {{ agglo_cols_prefix(group_by) }} {{ industry }}
 ) as egg_i
 inner join (
@@ -57,11 +72,9 @@ left join (
         count(case when egg_ir.s_k > 0 then 1 end) as n_regions_with_plants
     from (
         select {{ agglo_cols_prefix(group_by) }} {{ industry }}, {{ region }},
-            sum(cast({{ plant_value }} as double precision))
-                / nullif(sum(sum(cast({{ plant_value }} as double precision)))
-                         over ({{ agglo_partition(group_by + [industry]) }}), 0) as s_k
-        from {{ plants }} where {{ plant_value }} is not null
-        group by {{ agglo_cols_prefix(group_by) }} {{ industry }}, {{ region }}
+            cast({{ e }} as double precision)
+                / nullif(sum({{ e }}) over ({{ agglo_partition(group_by + [industry]) }}), 0) as s_k
+        from {{ cells }} as egg_cells
     ) as egg_ir
     inner join (
         select {{ agglo_cols_prefix(group_by) }} {{ region }},

@@ -1,16 +1,9 @@
 {#- Grain: county x year x CIC 4-digit class with firms (optional raw file firms.csv; empty without it).
     Firm counts, employment and output summed over the firm rows, and the employment location quotient
     LQ = (e_ci / e_c) / (E_i / E) with e = firm employment, c = county, i = class, totals over every firm
-    row of the year (the firm survey covers the country: national totals). One grouped pass over the
-    firm rows plus window sums over the occupied cells. -#}
+    row of the year (the firm survey covers the country: national totals). From the cells of
+    int_firm_cells_aggregated (the one grouped pass over the firm rows) with window sums. -#}
 with
-
-firms as (
-
-    select * from {{ ref('int_firms_cleaned') }}
-    where employment is not null and county_code is not null
-
-),
 
 cells as (
 
@@ -18,11 +11,10 @@ cells as (
         county_code,
         year,
         industry_code,
-        count(*) as n_firms,
-        sum(cast(employment as double precision)) as employment_persons,
-        sum(cast(output_10k_yuan as double precision)) as output_10k_yuan
-    from firms
-    group by county_code, year, industry_code
+        n_firms,
+        employment as employment_persons,
+        output_10k_yuan
+    from {{ ref('int_firm_cells_aggregated') }}
 
 ),
 

@@ -6,33 +6,41 @@
     s_k = county k's share of the industry, x_k = its share of all firm employment in the year.
     Counties without the industry have s_k = 0, sort first and add x_k (2 * 0 - 0) = 0, so the sum runs
     over the occupied county cells only (one pass, no industry x county grid); x_k keeps the shares of
-    all counties. -#}
+    all counties. Runs on the cells of int_firm_cells_aggregated. -#}
 with
 
-firms as (
+firm_cells as (
 
-    select * from {{ ref('int_firms_cleaned') }}
-    where employment is not null and county_code is not null
+    select * from {{ ref('int_firm_cells_aggregated') }}
 
 ),
 
 cells as (
 
-    select 'cic4' as industry_level, year, industry_code, county_code,
-        sum(cast(employment as double precision)) as employment
-    from firms
-    group by year, industry_code, county_code
+    select 'cic4' as industry_level, year, industry_code, county_code, employment
+    from firm_cells
 
     union all
 
     select 'cic2' as industry_level, year, industry_division_code as industry_code, county_code,
-        sum(cast(employment as double precision)) as employment
-    from firms
+        sum(employment) as employment
+    from firm_cells
     group by year, industry_division_code, county_code
 
 ),
 
 county_shares as (
+
+    select
+        year,
+        county_code,
+        sum(employment) / nullif(sum(sum(employment)) over (partition by year), 0) as x_share
+    from firm_cells
+    group by year, county_code
+
+),
+
+shares as (
 
     select
         year,
