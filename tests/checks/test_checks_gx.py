@@ -69,10 +69,11 @@ def test_one_suite_per_raw_input_of_the_contract():
 
 
 def test_panel_sizes_come_from_seeds_times_years():
-    """589 = 31 provinces x 19 years (2003-2021); 2196 = 183 Sichuan counties x 12 years (2011-2022)."""
+    """589 = 31 provinces x 19 years (2003-2021); the county panel is balanced per county over 12 years
+    (2011-2022) for whichever counties (of 2,848 in the seed) the raw data cover."""
     params = suite_parameters(load_reference(), {"max_imputed_share": 0.2})
     assert params["n_province_years"] == 31 * (2021 - 2003 + 1) == 589
-    assert params["n_county_years"] == 183 * (2022 - 2011 + 1) == 2196
+    assert params["n_counties"] == 2848 and params["n_county_panel_years"] == 2022 - 2011 + 1 == 12
     assert (params["province_first_year"], params["county_last_year"]) == (2003, 2022)
 
 

@@ -103,12 +103,17 @@ def test_eg_gamma_over_firm_rows_equals_python_reference(con: duckdb.DuckDBPyCon
     checked = 0
     for year, fy in firms.groupby("year"):
         totals = fy.groupby("county_code")["employment"].sum().to_dict()
+        x = pd.Series(totals) / sum(totals.values())
         for code, grp in fy.groupby("industry_code"):
-            ref = ix.eg_gamma(grp["employment"].to_numpy(float), grp["county_code"].tolist(), totals)
             row = sql[(sql["year"] == year) & (sql["industry_code"] == code)].iloc[0]
-            assert row["g_raw"] == pytest.approx(ref["g"], abs=1e-9)
-            assert row["plant_herfindahl"] == pytest.approx(ref["h"], abs=1e-9)
-            if len(grp) > 1 and np.isfinite(ref["gamma"]):
+            if len(grp) == 1:  # H = 1: gamma undefined (null in SQL; the reference divides by zero)
+                s = (x.index == grp["county_code"].iloc[0]).astype(float)
+                assert row["g_raw"] == pytest.approx(float(((s - x.to_numpy()) ** 2).sum()), abs=1e-9)
+                assert row["plant_herfindahl"] == 1.0 and pd.isna(row["gamma"])
+            else:
+                ref = ix.eg_gamma(grp["employment"].to_numpy(float), grp["county_code"].tolist(), totals)
+                assert row["g_raw"] == pytest.approx(ref["g"], abs=1e-9)
+                assert row["plant_herfindahl"] == pytest.approx(ref["h"], abs=1e-9)
                 assert row["gamma"] == pytest.approx(ref["gamma"], rel=1e-9, abs=1e-9)
             checked += 1
     assert checked == len(sql)

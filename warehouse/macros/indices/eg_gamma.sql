@@ -46,7 +46,7 @@ select
         / nullif((1 - egg_x.sum_x_squared) * (1 - egg_i.plant_herfindahl), 0) as gamma
 from (
     select {{ agglo_cols_prefix(group_by) }} {{ industry }},
-        sum({{ n }}) as n_plants,
+        cast(sum({{ n }}) as {{ dbt.type_bigint() }}) as n_plants,
         sum({{ e }}) as e_industry,
         sum({{ e2 }}) / nullif(sum({{ e }}) * sum({{ e }}), 0) as plant_herfindahl
     from {{ cells }} as egg_cells

@@ -43,18 +43,6 @@ county_shares as (
 shares as (
 
     select
-        year,
-        county_code,
-        sum(cast(employment as double precision))
-            / nullif(sum(sum(cast(employment as double precision))) over (partition by year), 0) as x_share
-    from firms
-    group by year, county_code
-
-),
-
-shares as (
-
-    select
         cells.industry_level,
         cells.year,
         cells.industry_code,
