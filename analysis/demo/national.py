@@ -28,6 +28,7 @@ from analysis.demo.firms import generate_firms, write_firms
 from analysis.demo.prefectures import _prefecture_employment
 from analysis.demo.provinces import _province_panel
 from analysis.demo.rows import HEADERS, _county_tables, _province_tables, _write_csv
+from analysis.errors import AggloError
 
 #: default size: about 450k firms a year over the 12 county-panel years (>= 5 million firm-years)
 DEFAULT_FIRM_YEARS = 5_400_000
@@ -56,8 +57,11 @@ def write_national(out_dir: Path, *, seed: int = DEFAULT_SEED, n_firm_years: int
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     ref = load_reference(county_provinces=None if provinces is None else set(provinces))
-    if not ref.counties:
-        raise ValueError(f"agglo demo: no county of warehouse/seeds/counties.csv in provinces {sorted(provinces or [])}")
+    unknown = sorted(set(provinces or []) - {r["province_code"] for r in ref.provinces})
+    if unknown or not ref.counties:
+        raise AggloError(f"--provinces {','.join(sorted(provinces or []))}: unknown province code(s) "
+                         f"{unknown or sorted(provinces or [])}; use six-digit codes of warehouse/seeds/provinces.csv "
+                         "(e.g. 510000 for Sichuan)")
     progress(f"agglo demo --scale national: {len(ref.counties):,} counties, seed {seed} -> {out_dir}")
     rng = np.random.default_rng(seed)
     county_rng = np.random.default_rng([seed, 1])
