@@ -18,9 +18,8 @@ from analysis.demo.common import (
     _catalog,
     _loglin,
     _rnd,
-    coagglomeration,
-    nested_weights,
 )
+from analysis.formulas.indices import coagglomeration, economic_geographic_matrix, location_quotient
 
 # --------------------------------------------------------------------------------------------------
 # Province parameters: rough real magnitudes (2003 and 2021 anchors) used only to shape the synthetic
@@ -125,7 +124,7 @@ def _group_lq(emp: FloatArray, idx: Sequence[int]) -> FloatArray:
     """LQ of a group of sections for every province-year (national = sum over the panel)."""
     group = emp[:, :, idx].sum(axis=2)
     total = emp.sum(axis=2)
-    return (group / total) / (group.sum(axis=0) / total.sum(axis=0))[None, :]
+    return location_quotient(group, total, group.sum(axis=0)[None, :], total.sum(axis=0)[None, :])
 
 
 
@@ -377,7 +376,7 @@ def _industrial_and_growth(
 
 def agglomeration_index(x: FloatArray, gdp: FloatArray) -> FloatArray:
     """Paper 002's index ``(x_r / X) / (GDP_r / GDP)`` per year (national = sum over regions)."""
-    return (x / x.sum(axis=0)[None, :]) / (gdp / gdp.sum(axis=0)[None, :])
+    return location_quotient(x, gdp, x.sum(axis=0)[None, :], gdp.sum(axis=0)[None, :])
 
 
 def _patents_and_centres(
@@ -424,7 +423,7 @@ def _province_panel(rng: np.random.Generator, ref: Reference) -> ProvincePanel:
     v.update(_mechanisms(rng, codes, v["gdp_100m_yuan"], dev, coagglo, par[:, 6]))
     lat = np.array([float(r["capital_lat"]) for r in ref.provinces])
     lon = np.array([float(r["capital_lon"]) for r in ref.provinces])
-    w = nested_weights(lat, lon, v["gdp_100m_yuan"].mean(axis=1))
+    w = economic_geographic_matrix(lat, lon, v["gdp_100m_yuan"].mean(axis=1))
     regs = province_regressors(v, coagglo)
     a = _latent_a(rng, regs, w, dev)
     cat = _catalog(ref, "province")
