@@ -828,6 +828,8 @@ def spatial_units(provinces: pd.DataFrame, counties: pd.DataFrame, prefectures: 
 def spatial_weights(units: pd.DataFrame) -> pd.DataFrame:
     """``fct_spatial_weights`` (long: matrix_name, level, i, j, w) from :func:`spatial_units`."""
     frames = []
+    if "unit_group" not in units:  # one matrix per level
+        units = units.assign(unit_group=units["level"])
     for (level, _group), u in units.groupby(["level", "unit_group"]):
         codes = u["unit_code"].to_numpy()
         mats = {"inverse_distance": (codes, inverse_distance_matrix(u["lat"], u["lon"]))}
