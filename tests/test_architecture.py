@@ -57,7 +57,6 @@ TEMPORARY: dict[tuple[str, str], str] = {
 TEMPORARY_LARGE: dict[str, str] = {
     "analysis/report/writer.py": "report branch: one table model rendered to md/tex/csv/html",
     "analysis/report/figures.py": "report folder, restructured by the report branch",
-    "analysis/demo/generate.py": "national-scale branch: analysis/demo/ split into one module per file family",
     "analysis/warehouse/raw_validation.py": "raw contract read from one place (issue 14)",
     "analysis/checks/checkpoint.py": "raw contract read from one place (issue 14)",
     "analysis/studies/runner.py": "report branch: results store and table rendering move out of the runner",
