@@ -32,6 +32,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_storage_version(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--storage-version", default=None, metavar="VERSION",
+        help="DuckDB storage version of the published file: the oldest DuckDB that must read it, e.g. "
+             "v1.1.0, or 'latest' (no conversion; DuckDB >= 2.0 only). Default: $AGGLO_STORAGE_VERSION, "
+             "else v1.1.0 (docs/clients.md)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for every sub-command."""
     parser = argparse.ArgumentParser(
@@ -68,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
     p.add_argument("--skip-checks", action="store_true", help="do not run the GE checkpoint before publishing")
+    _add_storage_version(p)
 
     p = sub.add_parser("check", help="run the Great Expectations checkpoint")
     _add_common(p)
@@ -93,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
     p.add_argument("--skip-analysis", action="store_true", help="stop after build and checks")
+    _add_storage_version(p)
     return parser
 
 
@@ -127,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "build":
             from analysis.pipeline import build
 
-            build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks)
+            build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks,
+                  storage_version=args.storage_version)
         elif args.command == "check":
             from analysis.checks.checkpoint import check
 
@@ -150,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             from analysis.pipeline import run
 
-            run(raw_dir=args.raw_dir, warehouse=args.warehouse, analysis=not args.skip_analysis)
+            run(raw_dir=args.raw_dir, warehouse=args.warehouse, analysis=not args.skip_analysis,
+                storage_version=args.storage_version)
     except AggloError as exc:
         print(f"agglo {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
