@@ -48,7 +48,6 @@ TEMPORARY: dict[tuple[str, str], str] = {}
 #: now (TEMPORARY, like the above): at merge each is split, or moved to the "Large modules" table of
 #: docs/architecture.md with its reason. Permanent exceptions live only in that table.
 TEMPORARY_LARGE: dict[str, str] = {
-    "analysis/demo/generate.py": "national-scale branch: analysis/demo/ split into one module per file family",
     "analysis/warehouse/raw_validation.py": "raw contract read from one place (issue 14)",
     "analysis/checks/checkpoint.py": "raw contract read from one place (issue 14)",
 }

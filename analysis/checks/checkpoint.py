@@ -219,6 +219,7 @@ def suite_parameters(ref: Reference, settings: dict[str, Any]) -> dict[str, Any]
         "n_prefectures": len(ref.codes["prefecture"]),
         "n_province_years": n_prov * (p1 - p0 + 1),
         "n_county_years": n_cnty * (c1 - c0 + 1),
+        "n_county_panel_years": c1 - c0 + 1,
         "max_imputed_share": float(settings.get("max_imputed_share", 0.2)),
     }
 

@@ -240,6 +240,7 @@ def _fig_map_counties(con: duckdb.DuckDBPyConnection, tables: Mapping[str, list[
     d, table = _county_values(con, tables, "gem_in")
     year = int(d["year"].max())
     v = d[d["year"] == year].set_index("county_code")["gem_in"]
+    dim = dim[dim["county_code"].isin(set(d["county_code"]))]  # the seed lists every province's counties
     lay = tile_grid_layout(dim.dropna(subset=["lat", "lon"]), code="county_code", lon="lon", lat="lat")
     fig = fig_tile_map(lay, v, colorbar_label=f"GEM-IN cluster score, {year} (10–1000)")
     return fig, (f"gem_in from {table}. One tile per Sichuan county-level unit ({len(lay)}), placed by its "
