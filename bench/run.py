@@ -8,6 +8,7 @@ Each benchmark prints its figures and appends a dated line to bench/RESULTS.md. 
 - ``raw_checks``: bench/bench_raw_checks.py (raw validation and checkpoint on the demo and a large
   synthetic firms.csv: time and peak RSS), if present.
 - ``spatial_gmm``: bench/bench_spatial_gmm.py (SDM and system GMM at 2,850 x 20), if present.
+- ``storage``: bench/bench_storage.py (publishing in storage version v1.1.0), if present.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def bench_pipeline(reps: int = 3) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Run the named benchmarks (default: all) and append their figures to bench/RESULTS.md."""
-    names = argv or ["pipeline", "checks", "raw_checks", "spatial_gmm"]
+    names = argv or ["pipeline", "checks", "raw_checks", "spatial_gmm", "storage"]
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for name in names:
         if name == "pipeline":
