@@ -276,3 +276,89 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
     if not quiet:
         _print_where(warehouse)
     return warehouse
+
+
+def build_export(engine: str, raw_dir: Path, out: Path, warehouse: Path = DEFAULT_WAREHOUSE, *,
+                 run_checks: bool = True, quiet: bool = False, select: str | None = None) -> dict[str, int]:
+    """``agglo build --engine duckdb|spark --export OUT``: build, check, write every mart as Parquet.
+
+    - ``duckdb``: the usual :func:`build` (validate -> dbt build -> checks -> publish ``warehouse``),
+      then every mart of the published file as ``OUT/<mart>.parquet``.
+    - ``spark``: validate -> ``dbt build --target spark`` in a fresh Spark work directory, whose
+      on-run-end hook writes the marts as Parquet folders -> the GE checkpoint on those Parquet marts
+      (loaded into a scratch DuckDB file; data docs in ``OUT/_data_docs``). No DuckDB file is
+      published: the export is the product.
+
+    ``OUT`` is changed only when everything passed (analysis.warehouse.export.finalize_export).
+
+    Returns
+    -------
+    dict
+        Rows of every exported mart.
+
+    Raises
+    ------
+    AggloError
+        When the engine is unknown or unavailable, or validation, a dbt test or a check fails.
+    """
+    from analysis.warehouse import export
+
+    if engine not in export.ENGINES:
+        raise AggloError(f"unknown engine {engine!r}: one of {', '.join(export.ENGINES)}")
+    raw_dir, out = Path(raw_dir).expanduser().resolve(), Path(out).expanduser().resolve()
+    warehouse = Path(warehouse).expanduser().resolve()
+    progress = Progress(quiet=quiet)
+    stage = export.staging_dir(out)
+    extra: list[str] = []
+    try:
+        if engine == "duckdb":
+            _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
+            progress(f"exporting the marts of {warehouse.name} as Parquet")
+            export.export_duckdb(warehouse, stage)
+        else:
+            _build_spark(raw_dir, stage, run_checks=run_checks, progress=progress, select=select)
+            extra.append("_data_docs")
+        counts = export.finalize_export(stage, out, engine=engine, raw_dir=raw_dir, extra=extra)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    progress(f"exported {len(counts)} marts ({sum(counts.values())} rows) from {engine} to {out}")
+    return counts
+
+
+def _build_spark(raw_dir: Path, stage: Path, *, run_checks: bool, progress: Progress,
+                 select: str | None) -> None:
+    """Validate, build on Spark exporting into ``stage``, and check the exported marts."""
+    import tempfile
+
+    from analysis.warehouse import export
+    from analysis.warehouse.spark import build_spark, require_spark
+
+    require_spark()
+    _check_raw_dir(raw_dir)
+    if run_checks:
+        from analysis.checks.checkpoint import validate_raw
+
+        progress(f"validating raw files in {raw_dir}")
+        validate_raw(raw_dir)
+    log_dir = _log_dir()
+    (PROJECT_ROOT / "target").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="agglo-spark-", dir=PROJECT_ROOT / "target") as work:
+        progress(f"dbt build on Spark (local session, work dir {work}; raw dir {raw_dir})")
+        result = build_spark(raw_dir, stage, work_dir=Path(work), log_dir=log_dir,
+                             on_line=_dbt_progress(progress), select=select)
+        if not result.ok:
+            lines = [f"dbt build on Spark failed: {len(result.failures)} failing node(s); nothing was exported."]
+            lines += [f.describe(raw_dir) for f in result.failures]
+            if not result.failures:
+                lines.append("dbt stopped before running any node; its last output:\n" + result.tail)
+            lines.append(f"Full dbt log: {result.log_file}")
+            raise AggloError("\n".join(lines))
+        progress(f"dbt build on Spark passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")
+    if run_checks:
+        from analysis.checks.checkpoint import run_checkpoint
+
+        with tempfile.TemporaryDirectory(prefix="agglo-check-") as tmp:
+            db = Path(tmp) / "marts.duckdb"
+            export.parquet_to_duckdb(stage, db)
+            progress("running the Great Expectations checkpoint on the exported marts")
+            run_checkpoint(db, raw_dir, docs_dir=stage / "_data_docs")

@@ -243,8 +243,8 @@ def parse_spec(raw: Any, *, path: Path | None = None) -> Spec:
         raise SpecError("a spec must be a YAML mapping with title, data, panel and models")
     name = path.stem if path is not None else str(raw.get("name", "spec"))
     data = raw.get("data")
-    if not isinstance(data, Mapping) or not ({"table", "csv"} & set(data)):
-        raise SpecError("data: must be {table: <mart>} or {csv: <path>}")
+    if not isinstance(data, Mapping) or not ({"table", "csv", "parquet"} & set(data)):
+        raise SpecError("data: must be {table: <mart>}, {csv: <path>} or {parquet: <path>}")
     panel = raw.get("panel") or {}
     entity, time = panel.get("entity"), panel.get("time")
     if not entity or not time:
@@ -329,13 +329,33 @@ def read_csv_panel(path: str | Path, *, string_columns: Sequence[str] = ()) -> p
     return df
 
 
+def read_parquet_panel(path: str | Path, *, mart: str | None = None) -> pd.DataFrame:
+    """Read a Parquet mart export (a file or Spark's folder of parts; ``agglo build --export``).
+
+    With ``mart``, ``path`` is an export directory and ``<path>/<mart>.parquet`` is read.
+    """
+    from analysis.errors import AggloError
+    from analysis.warehouse.export import read_mart, read_parquet
+
+    try:
+        return read_mart(path, mart) if mart is not None else read_parquet(path)
+    except AggloError as exc:
+        raise SpecError(str(exc)) from None
+
+
 def read_table(warehouse: str | Path, table: str) -> pd.DataFrame:
-    """Read a whole table or view from a DuckDB warehouse file (read-only)."""
+    """Read a whole table or view from a DuckDB warehouse file (read-only).
+
+    When ``warehouse`` is a directory, it is a Parquet export (``agglo estimate --marts DIR``) and
+    the mart ``<warehouse>/<table>.parquet`` is read.
+    """
     import duckdb
 
     if not _IDENT.match(table):
         raise SpecError(f"data table {table!r} is not a valid table name")
     wh = Path(warehouse)
+    if wh.is_dir():
+        return read_parquet_panel(wh, mart=table)
     if not wh.is_file():
         raise SpecError(
             f"warehouse {str(wh)!r} not found (build it with `agglo build`, or pass --data CSV)"
@@ -359,7 +379,7 @@ def load_data(spec: Spec, *, data: str | Path | None = None,
     data : str or Path, optional
         A CSV that overrides the spec's ``data:`` (``agglo estimate --data``).
     warehouse : str or Path, optional
-        The DuckDB file for ``data: {table: ...}``.
+        The DuckDB file for ``data: {table: ...}``, or a Parquet export directory.
 
     Returns
     -------
@@ -371,6 +391,9 @@ def load_data(spec: Spec, *, data: str | Path | None = None,
     elif "csv" in spec.data:
         p = Path(str(spec.data["csv"]))
         df = read_csv_panel(p if p.is_absolute() else spec.base_dir / p, string_columns=[spec.entity])
+    elif "parquet" in spec.data:
+        p = Path(str(spec.data["parquet"]))
+        df = read_parquet_panel(p if p.is_absolute() else spec.base_dir / p)
     else:
         if warehouse is None:
             from analysis.paths import DEFAULT_WAREHOUSE
