@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test demo bench lint clean
+.PHONY: setup setup-spark run test test-spark demo bench lint clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,6 +15,15 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
+SPARK_STAMP := $(VENV)/.installed-spark
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(BIN)/pip install --quiet -r requirements-spark.lock
+	touch $(SPARK_STAMP)
+
+## The optional Spark engine (docs/spark.md): dbt-spark + pyspark (~450 MB); needs Java 17/21.
+setup-spark: $(SPARK_STAMP)
+
 ## Build the warehouse from the bundled (synthetic) demo data, check it, run every study, write reports/.
 run: $(STAMP)
 	$(BIN)/agglo run
@@ -22,6 +31,10 @@ run: $(STAMP)
 ## Run the test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## The Spark tests (slow: builds tests/fixtures/raw_small on Spark and on DuckDB and compares the marts).
+test-spark: $(SPARK_STAMP)
+	$(BIN)/python -m pytest -q -m spark tests/spark
 
 demo: $(STAMP)
 	$(BIN)/agglo demo

@@ -113,7 +113,7 @@ def _dbt_progress(progress: Progress) -> Callable[[str], None]:
 
 
 def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
-                       select: str | None = None) -> Path:
+                       select: str | None = None, exclude: str | None = None) -> Path:
     """Validate, dbt build and check into a new file next to ``warehouse``; return the new file.
 
     The caller holds :func:`build_lock` of ``warehouse``.
@@ -133,6 +133,7 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
     try:
         # with a selection, run only the tests whose parents are all selected (cautious)
         args = ["build", "--select", select, "--indirect-selection", "cautious"] if select else ["build"]
+        args += ["--exclude", exclude] if exclude else []
         result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
                          log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
         if not result.ok:
@@ -173,13 +174,15 @@ def _print_where(warehouse: Path) -> None:
 
 def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
                        select: str | None = None,
-                       before_publish: Callable[[Path], None] | None = None) -> None:
+                       before_publish: Callable[[Path], None] | None = None,
+                       exclude: str | None = None) -> None:
     """Under the build lock: build a new file, run ``before_publish`` on it, then publish it.
 
     When ``before_publish`` raises, the new file is removed and the published one stays unchanged.
     """
     with build_lock(warehouse):
-        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
+        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select,
+                                 exclude=exclude)
         if before_publish is not None:
             try:
                 before_publish(new)
@@ -279,7 +282,8 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
 
 
 def build_export(engine: str, raw_dir: Path, out: Path, warehouse: Path = DEFAULT_WAREHOUSE, *,
-                 run_checks: bool = True, quiet: bool = False, select: str | None = None) -> dict[str, int]:
+                 run_checks: bool = True, quiet: bool = False, select: str | None = None,
+                 exclude: str | None = None) -> dict[str, int]:
     """``agglo build --engine duckdb|spark --export OUT``: build, check, write every mart as Parquet.
 
     - ``duckdb``: the usual :func:`build` (validate -> dbt build -> checks -> publish ``warehouse``),
@@ -290,6 +294,7 @@ def build_export(engine: str, raw_dir: Path, out: Path, warehouse: Path = DEFAUL
       published: the export is the product.
 
     ``OUT`` is changed only when everything passed (analysis.warehouse.export.finalize_export).
+    ``select`` / ``exclude`` are dbt node selections (tests, debugging); default: everything.
 
     Returns
     -------
@@ -312,11 +317,13 @@ def build_export(engine: str, raw_dir: Path, out: Path, warehouse: Path = DEFAUL
     extra: list[str] = []
     try:
         if engine == "duckdb":
-            _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
+            _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select,
+                               exclude=exclude)
             progress(f"exporting the marts of {warehouse.name} as Parquet")
             export.export_duckdb(warehouse, stage)
         else:
-            _build_spark(raw_dir, stage, run_checks=run_checks, progress=progress, select=select)
+            _build_spark(raw_dir, stage, run_checks=run_checks, progress=progress, select=select,
+                         exclude=exclude)
             extra.append("_data_docs")
         counts = export.finalize_export(stage, out, engine=engine, raw_dir=raw_dir, extra=extra)
     finally:
@@ -326,7 +333,7 @@ def build_export(engine: str, raw_dir: Path, out: Path, warehouse: Path = DEFAUL
 
 
 def _build_spark(raw_dir: Path, stage: Path, *, run_checks: bool, progress: Progress,
-                 select: str | None) -> None:
+                 select: str | None, exclude: str | None) -> None:
     """Validate, build on Spark exporting into ``stage``, and check the exported marts."""
     import tempfile
 
@@ -345,7 +352,7 @@ def _build_spark(raw_dir: Path, stage: Path, *, run_checks: bool, progress: Prog
     with tempfile.TemporaryDirectory(prefix="agglo-spark-", dir=PROJECT_ROOT / "target") as work:
         progress(f"dbt build on Spark (local session, work dir {work}; raw dir {raw_dir})")
         result = build_spark(raw_dir, stage, work_dir=Path(work), log_dir=log_dir,
-                             on_line=_dbt_progress(progress), select=select)
+                             on_line=_dbt_progress(progress), select=select, exclude=exclude)
         if not result.ok:
             lines = [f"dbt build on Spark failed: {len(result.failures)} failing node(s); nothing was exported."]
             lines += [f.describe(raw_dir) for f in result.failures]

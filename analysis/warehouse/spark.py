@@ -69,7 +69,7 @@ def spark_env(work_dir: Path, *, schema: str = "agglo") -> dict[str, str]:
 
 def build_spark(raw_dir: Path, export_dir: Path, *, work_dir: Path, log_dir: Path,
                 on_line: Callable[[str], None] | None = None,
-                select: str | None = None) -> DbtResult:
+                select: str | None = None, exclude: str | None = None) -> DbtResult:
     """``dbt build --target spark`` on ``raw_dir``, exporting every mart as Parquet into ``export_dir``.
 
     Parameters
@@ -85,8 +85,8 @@ def build_spark(raw_dir: Path, export_dir: Path, *, work_dir: Path, log_dir: Pat
         Receives dbt.log and dbt's target directory.
     on_line : callable, optional
         Called with every output line of dbt.
-    select : str, optional
-        dbt node selection (with cautious indirect selection of tests).
+    select, exclude : str, optional
+        dbt node selection (with cautious indirect selection of tests) and exclusion.
 
     Returns
     -------
@@ -98,5 +98,7 @@ def build_spark(raw_dir: Path, export_dir: Path, *, work_dir: Path, log_dir: Pat
     args = ["build", "--target", SPARK_TARGET]
     if select:
         args += ["--select", select, "--indirect-selection", "cautious"]
+    if exclude:
+        args += ["--exclude", exclude]
     return run_dbt(args, env=spark_env(work_dir), dbt_vars=dbt_vars, log_dir=log_dir,
                    target_dir=log_dir / "target", on_line=on_line, project_dir=PROJECT_ROOT)
