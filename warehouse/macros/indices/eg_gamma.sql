@@ -38,20 +38,20 @@ from (
             coalesce(egg_ir.e_k, 0) / nullif(egg_ind.e_industry, 0) as s_k
         from (
             select {{ agglo_cols_prefix(group_by) }} {{ industry }},
-                sum(cast({{ plant_value }} as double precision)) as e_industry
+                sum(cast({{ plant_value }} as double)) as e_industry
             from {{ plants }} where {{ plant_value }} is not null
             group by {{ agglo_cols_prefix(group_by) }} {{ industry }}
         ) as egg_ind
         inner join (
             select {{ agglo_cols_prefix(group_by) }} {{ region }},
-                cast({{ region_value }} as double precision)
+                cast({{ region_value }} as double)
                     / nullif(sum({{ region_value }}) over ({{ agglo_partition(group_by) }}), 0) as x_k
             from {{ regions }} where {{ region_value }} is not null
         ) as egg_reg
             on {{ agglo_join_on(group_by, 'egg_ind', 'egg_reg') }}
         left join (
             select {{ agglo_cols_prefix(group_by) }} {{ industry }}, {{ region }},
-                sum(cast({{ plant_value }} as double precision)) as e_k
+                sum(cast({{ plant_value }} as double)) as e_k
             from {{ plants }} where {{ plant_value }} is not null
             group by {{ agglo_cols_prefix(group_by) }} {{ industry }}, {{ region }}
         ) as egg_ir
@@ -63,8 +63,8 @@ from (
 inner join (
     select {{ agglo_cols_prefix(group_by) }} {{ industry }},
         count(*) as n_plants,
-        sum(cast({{ plant_value }} as double precision) * {{ plant_value }})
-            / nullif(sum(cast({{ plant_value }} as double precision)) * sum({{ plant_value }}), 0)
+        sum(cast({{ plant_value }} as double) * {{ plant_value }})
+            / nullif(sum(cast({{ plant_value }} as double)) * sum({{ plant_value }}), 0)
             as plant_herfindahl
     from {{ plants }} where {{ plant_value }} is not null
     group by {{ agglo_cols_prefix(group_by) }} {{ industry }}

@@ -31,7 +31,7 @@ joined as (
         output.county_code,
         output.year,
         output.mfg_output_10k_yuan,
-        cast(indicator_values.value as double precision) as gdp_10k_yuan
+        cast(indicator_values.value as double) as gdp_10k_yuan
     from output
     inner join indicator_values
         on indicator_values.county_code = output.county_code
