@@ -1,5 +1,5 @@
 {#- How the raw CSVs of var('raw_dir') become the source `raw` on each engine (documented in
-    _macros__docs.yml and docs/spark.md).
+    _engine__macros.yml and docs/spark.md).
 
     - DuckDB: nothing to do. The source's `external_location` meta (a dbt-duckdb feature) makes
       `source('raw', name)` read `read_csv('<raw_dir>/<name>.csv', header, comment '#', all_varchar)`.
