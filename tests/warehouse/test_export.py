@@ -132,3 +132,17 @@ def test_export_duckdb_writes_every_mart(demo_warehouse: Path, tmp_path: Path) -
     # and back into a DuckDB file (what the GE checkpoint reads after a Spark build)
     db = tmp_path / "again.duckdb"
     assert parquet_to_duckdb(tmp_path, db) == sorted(marts)
+
+
+@pytest.mark.warehouse
+def test_checkpoint_passes_on_the_parquet_export(demo_warehouse: Path, tmp_path: Path,
+                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """What a Spark build checks: the GE checkpoint on the exported marts loaded into a scratch file."""
+    from analysis.checks.checkpoint import run_checkpoint
+    from conftest import demo_raw_dir
+
+    export_duckdb(demo_warehouse, tmp_path / "out")
+    db = tmp_path / "marts.duckdb"
+    parquet_to_duckdb(tmp_path / "out", db)
+    report = run_checkpoint(db, demo_raw_dir(tmp_path_factory), docs_dir=tmp_path / "docs")
+    assert report.success and report.n_expectations > 0
