@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def spark_env(work_dir: Path, *, schema: str = "agglo") -> dict[str, str]:
         "JAVA_HOME": require_spark(),
         # a local Spark only talks to itself; quiets the "hostname resolves to a loopback" warning
         "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
-        "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", os.sys.executable),
+        "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable),
     }
 
 
