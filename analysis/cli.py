@@ -33,6 +33,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_storage_version(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--storage-version", default=None, metavar="VERSION",
+        help="DuckDB storage version of the published file: the oldest DuckDB that must read it, e.g. "
+             "v1.1.0, or 'latest' (no conversion; DuckDB >= 2.0 only). Default: $AGGLO_STORAGE_VERSION, "
+             "else v1.1.0 (docs/clients.md)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for every sub-command."""
     parser = argparse.ArgumentParser(
@@ -61,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
     p.add_argument("--skip-checks", action="store_true", help="do not run the GE checkpoint before publishing")
+    _add_storage_version(p)
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                    help="engine dbt builds on (default duckdb; spark needs `make setup-spark` and --export)")
     p.add_argument("--export", type=Path, default=None, metavar="OUT",
@@ -93,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
     p.add_argument("--skip-analysis", action="store_true", help="stop after build and checks")
+    _add_storage_version(p)
     return parser
 
 
@@ -117,14 +128,15 @@ def main(argv: list[str] | None = None) -> int:
                 from analysis.pipeline import build_export
 
                 build_export(args.engine, raw_dir=args.raw_dir, out=args.export, warehouse=args.warehouse,
-                             run_checks=not args.skip_checks)
+                             run_checks=not args.skip_checks, storage_version=args.storage_version)
             elif args.engine != "duckdb":
                 raise AggloError(f"--engine {args.engine} needs --export OUT: a Spark build publishes "
                                  "no DuckDB file, its Parquet export is the product (docs/spark.md)")
             else:
                 from analysis.pipeline import build
 
-                build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks)
+                build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks,
+                      storage_version=args.storage_version)
         elif args.command == "check":
             from analysis.checks.checkpoint import check
 
@@ -147,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             from analysis.pipeline import run
 
-            run(raw_dir=args.raw_dir, warehouse=args.warehouse, analysis=not args.skip_analysis)
+            run(raw_dir=args.raw_dir, warehouse=args.warehouse, analysis=not args.skip_analysis,
+                storage_version=args.storage_version)
     except AggloError as exc:
         print(f"agglo {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -3,7 +3,8 @@
 A build never touches the published warehouse until everything has passed::
 
     raw dir --validate_raw--> dbt build (into warehouse/.agglo.building.duckdb)
-            --run_checkpoint--> [analyze] --os.replace--> warehouse/agglo.duckdb --> [report]
+            --run_checkpoint--> [analyze] --copy in storage v1.1.0, os.replace--> warehouse/agglo.duckdb
+            --> [report]
 
 Any failure before the publish step deletes the new file, leaves the published file byte-identical
 and raises :class:`analysis.errors.AggloError` naming the failing dbt test or model and the raw file
@@ -25,6 +26,7 @@ from analysis.errors import AggloError
 from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
 from analysis.warehouse.dbt_runner import DbtResult, run_dbt
 from analysis.warehouse.publish import build_lock, building_path, publish, remove_db
+from analysis.warehouse.storage import resolve_storage_version
 
 LOG_ROOT = PROJECT_ROOT / "logs"
 KEEP_BUILD_LOGS = 10
@@ -158,12 +160,14 @@ def _print_where(warehouse: Path) -> None:
             return str(p)
 
     wh, py = rel(warehouse), rel(Path(sys.executable))
+    cli = Path(sys.executable).with_name("duckdb")
+    duckdb_cli = rel(cli) if cli.is_file() else "duckdb"
     print(
         f"\nWarehouse: {warehouse}\n"
-        "Query it (with the project's Python, or the DuckDB CLI if you have it installed):\n"
+        "Query it read-only (the project's DuckDB CLI or Python; other clients: docs/clients.md):\n"
+        f'  {duckdb_cli} -readonly {wh} -c "select * from fct_county_years limit 5"\n'
         f"  {py} -c \"import duckdb; print(duckdb.connect('{wh}', read_only=True)"
         ".sql('select count(*) from fct_province_years'))\"\n"
-        f'  duckdb -readonly {wh} -c "select * from fct_county_years limit 5"\n'
         "Tables: dim_provinces, dim_prefectures, dim_counties, dim_industries, dim_indicators, "
         "fct_province_years, fct_county_years, fct_county_industry_years, fct_*_indicator_values, "
         "index marts (fct_*_location_quotients, fct_ami_scores, fct_gem_in_scores, fct_spatial_weights, ...), "
@@ -175,7 +179,8 @@ def _print_where(warehouse: Path) -> None:
 def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
                        select: str | None = None,
                        before_publish: Callable[[Path], None] | None = None,
-                       exclude: str | None = None) -> None:
+                       exclude: str | None = None,
+                       storage_version: str | None = None) -> None:
     """Under the build lock: build a new file, run ``before_publish`` on it, then publish it.
 
     When ``before_publish`` raises, the new file is removed and the published one stays unchanged.
@@ -189,12 +194,12 @@ def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
             except BaseException:
                 remove_db(new)
                 raise
-        publish(new, warehouse)
+        publish(new, warehouse, storage_version=storage_version, progress=progress)
     progress(f"published {warehouse}")
 
 
 def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, run_checks: bool = True, *,
-          quiet: bool = False, select: str | None = None) -> Path:
+          quiet: bool = False, select: str | None = None, storage_version: str | None = None) -> Path:
     """Build the warehouse from ``raw_dir`` and publish it over ``warehouse`` if every test passes.
 
     Parameters
@@ -210,6 +215,9 @@ def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, 
     select : str, optional, keyword-only
         dbt node selection (``--select``) to build a part of the project only (tests, debugging),
         with the tests whose parents are all selected; default: everything.
+    storage_version : str, optional, keyword-only
+        DuckDB storage version of the published file (``v1.1.0``: readable by DuckDB >= 1.1; ``latest``:
+        no conversion); default ``$AGGLO_STORAGE_VERSION``, else ``v1.1.0``. See docs/clients.md.
 
     Returns
     -------
@@ -228,14 +236,16 @@ def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, 
     >>> build("data/demo", "warehouse/agglo.duckdb")  # doctest: +SKIP
     """
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
-    _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=Progress(quiet=quiet), select=select)
+    version = resolve_storage_version(storage_version)  # a bad value fails before the build
+    _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=Progress(quiet=quiet), select=select,
+                       storage_version=version)
     if not quiet:
         _print_where(warehouse)
     return warehouse
 
 
 def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, analysis: bool = True, *,
-        quiet: bool = False) -> Path:
+        quiet: bool = False, storage_version: str | None = None) -> Path:
     """``agglo run``: build -> checks -> analyze (on the new file) -> publish -> report.
 
     Parameters
@@ -248,6 +258,8 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
         Run every study spec and write the report (when those modules exist).
     quiet : bool, keyword-only
         Do not print progress.
+    storage_version : str, optional, keyword-only
+        DuckDB storage version of the published file (see :func:`build`).
 
     Returns
     -------
@@ -260,6 +272,7 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
         When any step before publishing fails (the published file is then unchanged).
     """
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
+    version = resolve_storage_version(storage_version)  # a bad value fails before the build
     progress = Progress(quiet=quiet)
 
     def analyze_new(new: Path) -> None:
@@ -269,7 +282,8 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
             progress("running the study specs")
             analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
 
-    _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress, before_publish=analyze_new)
+    _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress, before_publish=analyze_new,
+                       storage_version=version)
     if analysis:
         from analysis.report.writer import write_report
 
@@ -283,7 +297,7 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
 
 def build_export(engine: str, raw_dir: Path, out: Path, warehouse: Path = DEFAULT_WAREHOUSE, *,
                  run_checks: bool = True, quiet: bool = False, select: str | None = None,
-                 exclude: str | None = None) -> dict[str, int]:
+                 exclude: str | None = None, storage_version: str | None = None) -> dict[str, int]:
     """``agglo build --engine duckdb|spark --export OUT``: build, check, write every mart as Parquet.
 
     - ``duckdb``: the usual :func:`build` (validate -> dbt build -> checks -> publish ``warehouse``),
@@ -295,6 +309,7 @@ def build_export(engine: str, raw_dir: Path, out: Path, warehouse: Path = DEFAUL
 
     ``OUT`` is changed only when everything passed (analysis.warehouse.export.finalize_export).
     ``select`` / ``exclude`` are dbt node selections (tests, debugging); default: everything.
+    ``storage_version``: of the published DuckDB file (as :func:`build`; not used by Spark).
 
     Returns
     -------
@@ -317,8 +332,9 @@ def build_export(engine: str, raw_dir: Path, out: Path, warehouse: Path = DEFAUL
     extra: list[str] = []
     try:
         if engine == "duckdb":
+            version = resolve_storage_version(storage_version)  # a bad value fails before the build
             _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select,
-                               exclude=exclude)
+                               exclude=exclude, storage_version=version)
             progress(f"exporting the marts of {warehouse.name} as Parquet")
             export.export_duckdb(warehouse, stage)
         else:
