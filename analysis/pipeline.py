@@ -18,15 +18,19 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.errors import AggloError
 from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
 from analysis.warehouse.dbt_runner import DbtResult, run_dbt
 from analysis.warehouse.publish import build_lock, building_path, publish, remove_db
 from analysis.warehouse.storage import resolve_storage_version
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analysis.studies.runner import SpecRun
 
 LOG_ROOT = PROJECT_ROOT / "logs"
 KEEP_BUILD_LOGS = 10
@@ -37,6 +41,25 @@ RAW_FILES_REQUIRED = (
     "county_indicators.csv",
     "county_industry.csv",
 )
+
+
+def analyze(warehouse: Path, specs_dir: Path | None = None, only: Sequence[str] | None = None, *,
+            tables_dir: Path | None = None, quiet: bool = False, raw_dir: Path | None = None,
+            published_as: Path | None = None) -> list[SpecRun]:
+    """``agglo analyze``: estimate every study spec into the ``results`` schema and write ``reports/tables/``.
+
+    The studies layer fits and stores (:func:`analysis.studies.runner.analyze`); each spec's table is
+    written to ``tables_dir`` (default ``reports/tables/``) by :mod:`analysis.report.exports` as soon
+    as the spec is fitted. Arguments as :func:`analysis.studies.runner.analyze`.
+    """
+    from analysis.paths import REPORTS_DIR
+    from analysis.report.exports import tables_writer
+    from analysis.studies.runner import analyze as run_specs
+
+    tables_dir = Path(tables_dir) if tables_dir else REPORTS_DIR / "tables"
+    return run_specs(warehouse, specs_dir, only, on_run=tables_writer(tables_dir, specs_dir),
+                     outputs_note=f"; tables in {tables_dir}", quiet=quiet, raw_dir=raw_dir,
+                     published_as=published_as)
 
 
 class Progress:
@@ -277,8 +300,6 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
 
     def analyze_new(new: Path) -> None:
         if analysis:
-            from analysis.studies.runner import analyze
-
             progress("running the study specs")
             analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
 

@@ -29,7 +29,7 @@ from analysis.paths import PROJECT_ROOT
 @pytest.fixture(scope="session")
 def client_warehouse(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Published warehouse (storage v1.1.0) with results from before and after publishing."""
-    from analysis.studies.runner import analyze
+    from analysis.pipeline import analyze
     from analysis.warehouse.publish import building_path, publish
     from analysis.warehouse.storage import convert_storage
 

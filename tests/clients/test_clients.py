@@ -66,10 +66,11 @@ def test_agglo_estimate_only_reads_the_published_file(client_warehouse, tmp_path
     import hashlib
 
     from analysis.paths import SPECS_DIR
+    from analysis.studies.manifest import find_spec
     from analysis.studies.runner import estimate_cli
 
     before = hashlib.sha256(client_warehouse.read_bytes()).hexdigest()
-    doc = estimate_cli(SPECS_DIR / f"{LATER_SPEC}.yml", warehouse=client_warehouse, json_out=tmp_path / "r.json")
+    doc = estimate_cli(find_spec(LATER_SPEC, SPECS_DIR), warehouse=client_warehouse, json_out=tmp_path / "r.json")
     assert doc["is_synthetic"] is True
     assert hashlib.sha256(client_warehouse.read_bytes()).hexdigest() == before
 
