@@ -9,7 +9,7 @@ CLIENTS_STAMP := $(CLIENTS_VENV)/.installed
 NODE_DIR := tests/clients/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
-.PHONY: setup clients run test demo bench lint clean
+.PHONY: setup setup-spark clients run test test-spark demo bench lint clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +19,15 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+SPARK_STAMP := $(VENV)/.installed-spark
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(BIN)/pip install --quiet -r requirements-spark.lock
+	touch $(SPARK_STAMP)
+
+## The optional Spark engine (docs/spark.md): dbt-spark + pyspark (~450 MB); needs Java 17/21.
+setup-spark: $(SPARK_STAMP)
 
 $(CLIENTS_STAMP): tests/clients/requirements.txt
 	test -x $(CLIENTS_VENV)/bin/python || $(PY) -m venv $(CLIENTS_VENV)
@@ -40,6 +49,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(MAKE) --no-print-directory clients || echo "WARNING: could not install the DuckDB clients of tests/clients/ (registry unreachable?); their tests will be skipped"
 	$(BIN)/python -m pytest -q
+
+## The Spark tests (slow: builds tests/fixtures/raw_small on Spark and on DuckDB and compares the marts).
+test-spark: $(SPARK_STAMP)
+	$(BIN)/python -m pytest -q -m spark tests/spark
 
 demo: $(STAMP)
 	$(BIN)/agglo demo

@@ -5,6 +5,7 @@ Sub-commands (each documented in ``agglo <command> --help`` and in docs/cli.md):
 - ``agglo demo``      write the synthetic demo raw data to ``data/demo/``
 - ``agglo ingest``    read NBS portal exports / yearbook tables into the raw contract CSVs
 - ``agglo build``     dbt build into a new DuckDB file; publish it only if every test passes
+                      (``--engine spark --export OUT``: build on Spark, write the marts as Parquet)
 - ``agglo check``     run the Great Expectations checkpoint against a warehouse
 - ``agglo analyze``   run every study spec against the published warehouse
 - ``agglo estimate``  run one spec on any panel (mart or CSV), write the results JSON
@@ -78,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
     p.add_argument("--skip-checks", action="store_true", help="do not run the GE checkpoint before publishing")
     _add_storage_version(p)
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="engine dbt builds on (default duckdb; spark needs `make setup-spark` and --export)")
+    p.add_argument("--export", type=Path, default=None, metavar="OUT",
+                   help="also write every mart as OUT/<mart>.parquet (docs/spark.md)")
 
     p = sub.add_parser("check", help="run the Great Expectations checkpoint")
     _add_common(p)
@@ -93,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", type=Path, help="spec YAML file")
     p.add_argument("--data", type=Path, default=None, help="panel CSV (overrides the spec's data:)")
     p.add_argument("--weights", type=Path, default=None, help="weights CSV from,to,w (overrides weights:)")
+    p.add_argument("--marts", type=Path, default=None, metavar="DIR",
+                   help="read data/weights tables from a Parquet export DIR (agglo build --export) "
+                        "instead of --warehouse")
     p.add_argument("--json", type=Path, default=None, help="write the results JSON here (default: stdout)")
 
     p = sub.add_parser("report", help="write reports/index.html and reports/report.md")
@@ -136,10 +144,19 @@ def main(argv: list[str] | None = None) -> int:
 
             ingest(args.inputs, args.out, indicator=args.indicator, level=args.level, region=args.region)
         elif args.command == "build":
-            from analysis.pipeline import build
+            if args.export is not None:
+                from analysis.pipeline import build_export
 
-            build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks,
-                  storage_version=args.storage_version)
+                build_export(args.engine, raw_dir=args.raw_dir, out=args.export, warehouse=args.warehouse,
+                             run_checks=not args.skip_checks, storage_version=args.storage_version)
+            elif args.engine != "duckdb":
+                raise AggloError(f"--engine {args.engine} needs --export OUT: a Spark build publishes "
+                                 "no DuckDB file, its Parquet export is the product (docs/spark.md)")
+            else:
+                from analysis.pipeline import build
+
+                build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks,
+                      storage_version=args.storage_version)
         elif args.command == "check":
             from analysis.checks.checkpoint import check
 
@@ -153,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
             estimate_cli(
                 spec=args.spec, data=args.data, weights=args.weights, json_out=args.json,
-                warehouse=args.warehouse,
+                warehouse=args.marts if args.marts is not None else args.warehouse,
             )
         elif args.command == "report":
             from analysis.report.writer import write_report

@@ -133,7 +133,7 @@ def _dbt_progress(progress: Progress) -> Callable[[str], None]:
 
 
 def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
-                       select: str | None = None) -> Path:
+                       select: str | None = None, exclude: str | None = None) -> Path:
     """Validate, dbt build and check into a new file next to ``warehouse``; return the new file.
 
     The caller holds :func:`build_lock` of ``warehouse``.
@@ -153,6 +153,7 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
     try:
         # with a selection, run only the tests whose parents are all selected (cautious)
         args = ["build", "--select", select, "--indirect-selection", "cautious"] if select else ["build"]
+        args += ["--exclude", exclude] if exclude else []
         result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
                          log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
         if not result.ok:
@@ -196,13 +197,15 @@ def _print_where(warehouse: Path) -> None:
 def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
                        select: str | None = None,
                        before_publish: Callable[[Path], None] | None = None,
+                       exclude: str | None = None,
                        storage_version: str | None = None) -> None:
     """Under the build lock: build a new file, run ``before_publish`` on it, then publish it.
 
     When ``before_publish`` raises, the new file is removed and the published one stays unchanged.
     """
     with build_lock(warehouse):
-        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
+        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select,
+                                 exclude=exclude)
         if before_publish is not None:
             try:
                 before_publish(new)
@@ -306,3 +309,95 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
     if not quiet:
         _print_where(warehouse)
     return warehouse
+
+
+def build_export(engine: str, raw_dir: Path, out: Path, warehouse: Path = DEFAULT_WAREHOUSE, *,
+                 run_checks: bool = True, quiet: bool = False, select: str | None = None,
+                 exclude: str | None = None, storage_version: str | None = None) -> dict[str, int]:
+    """``agglo build --engine duckdb|spark --export OUT``: build, check, write every mart as Parquet.
+
+    - ``duckdb``: the usual :func:`build` (validate -> dbt build -> checks -> publish ``warehouse``),
+      then every mart of the published file as ``OUT/<mart>.parquet``.
+    - ``spark``: validate -> ``dbt build --target spark`` in a fresh Spark work directory, whose
+      on-run-end hook writes the marts as Parquet folders -> the GE checkpoint on those Parquet marts
+      (loaded into a scratch DuckDB file; data docs in ``OUT/_data_docs``). No DuckDB file is
+      published: the export is the product.
+
+    ``OUT`` is changed only when everything passed (analysis.warehouse.export.finalize_export).
+    ``select`` / ``exclude`` are dbt node selections (tests, debugging); default: everything.
+    ``storage_version``: of the published DuckDB file (as :func:`build`; not used by Spark).
+
+    Returns
+    -------
+    dict
+        Rows of every exported mart.
+
+    Raises
+    ------
+    AggloError
+        When the engine is unknown or unavailable, or validation, a dbt test or a check fails.
+    """
+    from analysis.warehouse import export
+
+    if engine not in export.ENGINES:
+        raise AggloError(f"unknown engine {engine!r}: one of {', '.join(export.ENGINES)}")
+    raw_dir, out = Path(raw_dir).expanduser().resolve(), Path(out).expanduser().resolve()
+    warehouse = Path(warehouse).expanduser().resolve()
+    progress = Progress(quiet=quiet)
+    stage = export.staging_dir(out)
+    extra: list[str] = []
+    try:
+        if engine == "duckdb":
+            version = resolve_storage_version(storage_version)  # a bad value fails before the build
+            _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select,
+                               exclude=exclude, storage_version=version)
+            progress(f"exporting the marts of {warehouse.name} as Parquet")
+            export.export_duckdb(warehouse, stage)
+        else:
+            _build_spark(raw_dir, stage, run_checks=run_checks, progress=progress, select=select,
+                         exclude=exclude)
+            extra.append("_data_docs")
+        counts = export.finalize_export(stage, out, engine=engine, raw_dir=raw_dir, extra=extra)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    progress(f"exported {len(counts)} marts ({sum(counts.values())} rows) from {engine} to {out}")
+    return counts
+
+
+def _build_spark(raw_dir: Path, stage: Path, *, run_checks: bool, progress: Progress,
+                 select: str | None, exclude: str | None) -> None:
+    """Validate, build on Spark exporting into ``stage``, and check the exported marts."""
+    import tempfile
+
+    from analysis.warehouse import export
+    from analysis.warehouse.spark import build_spark, require_spark
+
+    require_spark()
+    _check_raw_dir(raw_dir)
+    if run_checks:
+        from analysis.checks.checkpoint import validate_raw
+
+        progress(f"validating raw files in {raw_dir}")
+        validate_raw(raw_dir)
+    log_dir = _log_dir()
+    (PROJECT_ROOT / "target").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="agglo-spark-", dir=PROJECT_ROOT / "target") as work:
+        progress(f"dbt build on Spark (local session, work dir {work}; raw dir {raw_dir})")
+        result = build_spark(raw_dir, stage, work_dir=Path(work), log_dir=log_dir,
+                             on_line=_dbt_progress(progress), select=select, exclude=exclude)
+        if not result.ok:
+            lines = [f"dbt build on Spark failed: {len(result.failures)} failing node(s); nothing was exported."]
+            lines += [f.describe(raw_dir) for f in result.failures]
+            if not result.failures:
+                lines.append("dbt stopped before running any node; its last output:\n" + result.tail)
+            lines.append(f"Full dbt log: {result.log_file}")
+            raise AggloError("\n".join(lines))
+        progress(f"dbt build on Spark passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")
+    if run_checks:
+        from analysis.checks.checkpoint import run_checkpoint
+
+        with tempfile.TemporaryDirectory(prefix="agglo-check-") as tmp:
+            db = Path(tmp) / "marts.duckdb"
+            export.parquet_to_duckdb(stage, db)
+            progress("running the Great Expectations checkpoint on the exported marts")
+            run_checkpoint(db, raw_dir, docs_dir=stage / "_data_docs")

@@ -1,4 +1,7 @@
-"""Readers of study data: panel CSVs (with leading ``#`` comment lines) and warehouse tables (read-only)."""
+"""Readers of study data: panel CSVs, warehouse tables (read-only) and Parquet mart exports.
+
+Panel CSVs may start with ``#`` comment lines; Parquet exports come from ``agglo build --export``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import pandas as pd
 
 from analysis.errors import SpecError
 
-__all__ = ["read_csv_panel", "read_table"]
+__all__ = ["read_csv_panel", "read_parquet_panel", "read_table"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
@@ -34,13 +37,33 @@ def read_csv_panel(path: str | Path, *, string_columns: Sequence[str] = ()) -> p
     return df
 
 
+def read_parquet_panel(path: str | Path, *, mart: str | None = None) -> pd.DataFrame:
+    """Read a Parquet mart export (a file or Spark's folder of parts; ``agglo build --export``).
+
+    With ``mart``, ``path`` is an export directory and ``<path>/<mart>.parquet`` is read.
+    """
+    from analysis.errors import AggloError
+    from analysis.warehouse.export import read_mart, read_parquet
+
+    try:
+        return read_mart(path, mart) if mart is not None else read_parquet(path)
+    except AggloError as exc:
+        raise SpecError(str(exc)) from None
+
+
 def read_table(warehouse: str | Path, table: str) -> pd.DataFrame:
-    """Read a whole table or view from a DuckDB warehouse file (read-only)."""
+    """Read a whole table or view from a DuckDB warehouse file (read-only).
+
+    When ``warehouse`` is a directory, it is a Parquet export (``agglo estimate --marts DIR``) and
+    the mart ``<warehouse>/<table>.parquet`` is read.
+    """
     import duckdb
 
     if not _IDENT.match(table):
         raise SpecError(f"data table {table!r} is not a valid table name")
     wh = Path(warehouse)
+    if wh.is_dir():
+        return read_parquet_panel(wh, mart=table)
     if not wh.is_file():
         raise SpecError(
             f"warehouse {str(wh)!r} not found (build it with `agglo build`, or pass --data CSV)"

@@ -214,10 +214,20 @@ def warehouse_is_synthetic(warehouse: Path) -> bool | None:
     """True if the warehouse's provenance says its data are the synthetic demo (None: unknown)."""
     import duckdb
 
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except Exception:  # noqa: BLE001
-        return None
+    if Path(warehouse).is_dir():  # a Parquet export (agglo build --export): its marts, in memory
+        from analysis.warehouse.export import parquet_to_duckdb
+
+        con = duckdb.connect(":memory:")
+        try:
+            parquet_to_duckdb(Path(warehouse), None, con=con)
+        except duckdb.Error:
+            con.close()
+            return None
+    else:
+        try:
+            con = duckdb.connect(str(warehouse), read_only=True)
+        except Exception:  # noqa: BLE001
+            return None
     try:
         for table in ("fct_province_indicator_values", "fct_county_indicator_values"):
             try:

@@ -41,7 +41,7 @@ import yaml
 from analysis.estimators import SpecError
 from analysis.estimators.keys import check_model_keys
 from analysis.estimators.terms import parse_term, required_columns
-from analysis.studies.readers import read_csv_panel, read_table
+from analysis.studies.readers import read_csv_panel, read_parquet_panel, read_table
 from analysis.studies.weights import load_weights
 
 __all__ = [
@@ -246,8 +246,8 @@ def parse_spec(raw: Any, *, path: Path | None = None) -> Spec:
         raise SpecError("a spec must be a YAML mapping with title, data, panel and models")
     name = path.stem if path is not None else str(raw.get("name", "spec"))
     data = raw.get("data")
-    if not isinstance(data, Mapping) or not ({"table", "csv"} & set(data)):
-        raise SpecError("data: must be {table: <mart>} or {csv: <path>}")
+    if not isinstance(data, Mapping) or not ({"table", "csv", "parquet"} & set(data)):
+        raise SpecError("data: must be {table: <mart>}, {csv: <path>} or {parquet: <path>}")
     panel = raw.get("panel") or {}
     entity, time = panel.get("entity"), panel.get("time")
     if not entity or not time:
@@ -325,7 +325,7 @@ def load_data(spec: Spec, *, data: str | Path | None = None,
     data : str or Path, optional
         A CSV that overrides the spec's ``data:`` (``agglo estimate --data``).
     warehouse : str or Path, optional
-        The DuckDB file for ``data: {table: ...}``.
+        The DuckDB file for ``data: {table: ...}``, or a Parquet export directory.
 
     Returns
     -------
@@ -337,6 +337,9 @@ def load_data(spec: Spec, *, data: str | Path | None = None,
     elif "csv" in spec.data:
         p = Path(str(spec.data["csv"]))
         df = read_csv_panel(p if p.is_absolute() else spec.base_dir / p, string_columns=[spec.entity])
+    elif "parquet" in spec.data:
+        p = Path(str(spec.data["parquet"]))
+        df = read_parquet_panel(p if p.is_absolute() else spec.base_dir / p)
     else:
         if warehouse is None:
             from analysis.paths import DEFAULT_WAREHOUSE

@@ -46,6 +46,13 @@
     regexp_replace(lower({{ expr }}), '[\s\x{3000}\x{00a0}]+', '', 'g')
 {%- endmacro %}
 
+{% macro spark__normalise_alias(expr) -%}
+    {#- Spark (Java regex, every match replaced; a raw literal r'...' keeps the backslashes): the
+        same characters as RE2's \s on DuckDB ([\t\n\f\r ], not Java's extra \x0B) plus U+3000
+        and U+00A0. -#}
+    regexp_replace(lower({{ expr }}), r'[\t\n\f\r \x{3000}\x{00a0}]+', '')
+{%- endmacro %}
+
 {% macro normalise_unit(expr) -%}
     {#- Unit spelling as in `unit_conversions.from_unit`: trimmed, lowercase, '' -> null. -#}
     nullif(lower(trim({{ expr }})), '')

@@ -10,10 +10,7 @@ catalog as (
 
 mart_columns as (
 
-    select column_name
-    from information_schema.columns
-    where table_name = 'fct_county_years'
-      and table_schema = '{{ ref('fct_county_years').schema }}'
+    {{ relation_column_names(ref('fct_county_years')) }}
 
 )
 

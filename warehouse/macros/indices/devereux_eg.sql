@@ -44,8 +44,8 @@ from (
     from (
         select
             {{ agglo_cols_prefix(group_by) }}
-            cast({{ value_i }} as double precision) as e_i,
-            cast({{ value_j }} as double precision) as e_j
+            cast({{ value_i }} as double) as e_i,
+            cast({{ value_j }} as double) as e_j
         from {{ relation }}
         where {{ value_i }} is not null and {{ value_j }} is not null
     ) as eg_subregions

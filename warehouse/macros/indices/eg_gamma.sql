@@ -21,8 +21,8 @@
 {% macro default__eg_gamma(plants, regions, group_by, industry, region, plant_value, region_value) -%}
 {{ eg_gamma_cells(
     "(select " ~ agglo_cols_prefix(group_by) ~ industry ~ ", " ~ region ~ ", count(*) as egg_n, "
-    ~ "sum(cast(" ~ plant_value ~ " as double precision)) as egg_e, "
-    ~ "sum(cast(" ~ plant_value ~ " as double precision) * " ~ plant_value ~ ") as egg_e2 "
+    ~ "sum(cast(" ~ plant_value ~ " as double)) as egg_e, "
+    ~ "sum(cast(" ~ plant_value ~ " as double) * " ~ plant_value ~ ") as egg_e2 "
     ~ "from " ~ plants ~ " where " ~ plant_value ~ " is not null "
     ~ "group by " ~ agglo_cols_prefix(group_by) ~ industry ~ ", " ~ region ~ ")",
     regions, group_by, industry, region, 'egg_n', 'egg_e', 'egg_e2', region_value) }}
@@ -57,7 +57,7 @@ inner join (
         sum(x_k * x_k) as sum_x_squared
     from (
         select {{ agglo_cols_prefix(group_by) }}
-            cast({{ region_value }} as double precision)
+            cast({{ region_value }} as double)
                 / nullif(sum({{ region_value }}) over ({{ agglo_partition(group_by) }}), 0) as x_k
         from {{ regions }} where {{ region_value }} is not null
     ) as egg_reg_x
@@ -72,13 +72,13 @@ left join (
         count(case when egg_ir.s_k > 0 then 1 end) as n_regions_with_plants
     from (
         select {{ agglo_cols_prefix(group_by) }} {{ industry }}, {{ region }},
-            cast({{ e }} as double precision)
+            cast({{ e }} as double)
                 / nullif(sum({{ e }}) over ({{ agglo_partition(group_by + [industry]) }}), 0) as s_k
         from {{ cells }} as egg_cells
     ) as egg_ir
     inner join (
         select {{ agglo_cols_prefix(group_by) }} {{ region }},
-            cast({{ region_value }} as double precision)
+            cast({{ region_value }} as double)
                 / nullif(sum({{ region_value }}) over ({{ agglo_partition(group_by) }}), 0) as x_k
         from {{ regions }} where {{ region_value }} is not null
     ) as egg_reg

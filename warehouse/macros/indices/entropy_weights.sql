@@ -33,7 +33,7 @@ from (
             {{ agglo_cols_prefix(partition_by) }}
             {{ indicator }},
             {{ dimension }},
-            cast({{ y }} as double precision)
+            cast({{ y }} as double)
                 / nullif(sum({{ y }}) over ({{ agglo_partition(partition_by + [indicator]) }}), 0) as p
         from {{ relation }}
         where {{ y }} is not null

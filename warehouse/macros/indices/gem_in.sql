@@ -8,7 +8,7 @@
 {%- endmacro %}
 
 {% macro default__gem_factor_score(mean_normalised) -%}
-    (2 + 18 * cast({{ mean_normalised }} as double precision))
+    (2 + 18 * cast({{ mean_normalised }} as double))
 {%- endmacro %}
 
 {% macro gem_in_score(g, e, m, i) -%}
@@ -16,5 +16,5 @@
 {%- endmacro %}
 
 {% macro default__gem_in_score(g, e, m, i) -%}
-    (2.5 * sqrt(cast({{ g }} as double precision) * ({{ e }}) * ({{ m }}) * ({{ i }})))
+    (2.5 * sqrt(cast({{ g }} as double) * ({{ e }}) * ({{ m }}) * ({{ i }})))
 {%- endmacro %}

@@ -29,9 +29,9 @@ from (
     from (
         select
             {{ agglo_cols_prefix(group_by) }}
-            (cast({{ subject }} as double precision)
+            (cast({{ subject }} as double)
                 / nullif(sum({{ subject }}) over ({{ agglo_partition(group_by) }}), 0))
-            / nullif(cast({{ reference }} as double precision)
+            / nullif(cast({{ reference }} as double)
                 / nullif(sum({{ reference }}) over ({{ agglo_partition(group_by) }}), 0), 0) as ratio
         from {{ relation }}
         where {{ subject }} is not null and {{ reference }} is not null
@@ -60,9 +60,9 @@ from (
     from (
         select
             {{ agglo_cols_prefix(group_by) }}
-            cast({{ subject }} as double precision)
+            cast({{ subject }} as double)
                 / nullif(sum({{ subject }}) over ({{ agglo_partition(group_by) }}), 0) as s_share,
-            cast({{ reference }} as double precision)
+            cast({{ reference }} as double)
                 / nullif(sum({{ reference }}) over ({{ agglo_partition(group_by) }}), 0) as x_share
         from {{ relation }}
         where {{ subject }} is not null and {{ reference }} is not null

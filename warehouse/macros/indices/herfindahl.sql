@@ -5,7 +5,7 @@
 {%- endmacro %}
 
 {% macro default__herfindahl(share) -%}
-    sum(cast({{ share }} as double precision) * ({{ share }}))
+    sum(cast({{ share }} as double) * ({{ share }}))
 {%- endmacro %}
 
 {% macro herfindahl_normalised(h, n) -%}

@@ -6,5 +6,5 @@
 {%- endmacro %}
 
 {% macro default__hoover(subject_share, reference_share) -%}
-    (0.5 * sum(abs(cast({{ subject_share }} as double precision) - ({{ reference_share }}))))
+    (0.5 * sum(abs(cast({{ subject_share }} as double) - ({{ reference_share }}))))
 {%- endmacro %}

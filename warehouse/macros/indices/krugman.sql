@@ -26,7 +26,7 @@ from (
             {{ agglo_cols_prefix(group_by, 'kr_units') }}
             kr_units.{{ unit }},
             kr_items.{{ item }},
-            coalesce(cast(kr_values.{{ value }} as double precision), 0)
+            coalesce(cast(kr_values.{{ value }} as double), 0)
                 / nullif(sum(coalesce(kr_values.{{ value }}, 0))
                     over ({{ agglo_partition(group_by + [unit], 'kr_units') }}), 0) as share
         from (

@@ -6,6 +6,6 @@
 {%- endmacro %}
 
 {% macro default__location_quotient(e_rs, e_r, e_s, e) -%}
-    (cast({{ e_rs }} as double precision) / nullif({{ e_r }}, 0))
-        / nullif(cast({{ e_s }} as double precision) / nullif({{ e }}, 0), 0)
+    (cast({{ e_rs }} as double) / nullif({{ e_r }}, 0))
+        / nullif(cast({{ e_s }} as double) / nullif({{ e }}, 0), 0)
 {%- endmacro %}

@@ -11,6 +11,6 @@
     (case when ({{ direction }}) = -1
           then max({{ value }}) over ({{ agglo_partition(partition_by) }}) - ({{ value }})
           else ({{ value }}) - min({{ value }}) over ({{ agglo_partition(partition_by) }}) end)
-    / nullif(cast(max({{ value }}) over ({{ agglo_partition(partition_by) }}) as double precision)
+    / nullif(cast(max({{ value }}) over ({{ agglo_partition(partition_by) }}) as double)
              - min({{ value }}) over ({{ agglo_partition(partition_by) }}), 0)
 {%- endmacro %}

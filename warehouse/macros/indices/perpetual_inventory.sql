@@ -11,7 +11,7 @@
 {%- endmacro %}
 
 {% macro default__perpetual_inventory(relation, unit, time, investment, delta) -%}
-{%- set keep = '(1 - cast(' ~ delta ~ ' as double precision))' -%}
+{%- set keep = '(1 - cast(' ~ delta ~ ' as double))' -%}
 select
     pim_all.{{ unit }},
     pim_all.{{ time }},
@@ -23,7 +23,7 @@ select
            + pim_run.discounted_cum)
     end as capital
 from (
-    select {{ unit }}, {{ time }}, cast({{ investment }} as double precision) as investment
+    select {{ unit }}, {{ time }}, cast({{ investment }} as double) as investment
     from {{ relation }}
 ) as pim_all
 left join (
@@ -54,7 +54,7 @@ left join (
                 pim_b.{{ unit }},
                 pim_b.{{ time }},
                 pim_b.{{ time }} - pim_s.first_time as tau,
-                cast(pim_b.{{ investment }} as double precision) as investment,
+                cast(pim_b.{{ investment }} as double) as investment,
                 sum(case when pim_b.{{ investment }} is null or pim_b.{{ investment }} <= 0
                          then 1 else 0 end) over (
                     partition by pim_b.{{ unit }} order by pim_b.{{ time }}

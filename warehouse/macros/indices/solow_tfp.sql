@@ -21,10 +21,10 @@ select
     count(*) as n_obs
 from (
     select
-        cast({{ x }} as double precision) as fe_x,
-        cast({{ y }} as double precision) as fe_y,
-        avg(cast({{ x }} as double precision)) over (partition by {{ group }}) as fe_xbar,
-        avg(cast({{ y }} as double precision)) over (partition by {{ group }}) as fe_ybar
+        cast({{ x }} as double) as fe_x,
+        cast({{ y }} as double) as fe_y,
+        avg(cast({{ x }} as double)) over (partition by {{ group }}) as fe_xbar,
+        avg(cast({{ y }} as double)) over (partition by {{ group }}) as fe_ybar
     from {{ relation }}
     where {{ x }} is not null and {{ y }} is not null
 ) as fe_demeaned

@@ -19,8 +19,8 @@
 {%- endmacro %}
 
 {% macro default__row_standardise(raw, i, j, partition_by) -%}
-    case when {{ i }} = {{ j }} then cast(0 as double precision)
-         else coalesce(cast({{ raw }} as double precision)
+    case when {{ i }} = {{ j }} then cast(0 as double)
+         else coalesce(cast({{ raw }} as double)
                        / nullif(sum(case when {{ i }} <> {{ j }} then {{ raw }} end)
                                 over ({{ agglo_partition(partition_by) }}), 0), 0) end
 {%- endmacro %}

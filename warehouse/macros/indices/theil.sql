@@ -10,13 +10,13 @@
 {% macro default__theil(subject_share, reference_share, kind='L') -%}
     {%- if kind == 'T' -%}
     sum(case when ({{ subject_share }}) > 0
-             then cast({{ subject_share }} as double precision)
-                  * ln(cast({{ subject_share }} as double precision) / ({{ reference_share }}))
+             then cast({{ subject_share }} as double)
+                  * ln(cast({{ subject_share }} as double) / ({{ reference_share }}))
              else 0 end)
     {%- elif kind == 'L' -%}
     case when min({{ subject_share }}) > 0
-         then sum(cast({{ reference_share }} as double precision)
-                  * ln(cast({{ reference_share }} as double precision) / ({{ subject_share }})))
+         then sum(cast({{ reference_share }} as double)
+                  * ln(cast({{ reference_share }} as double) / ({{ subject_share }})))
     end
     {%- else -%}
     {{ exceptions.raise_compiler_error("theil: kind must be 'L' or 'T', got '" ~ kind ~ "'") }}

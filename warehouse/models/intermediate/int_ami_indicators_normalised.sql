@@ -36,7 +36,7 @@ transformed as (
         case
             when catalog.transform = 'log' then
                 case when indicator_values.value > 0 then ln(indicator_values.value) end
-            else cast(indicator_values.value as double precision)
+            else cast(indicator_values.value as double)
         end as transformed_value,
         {% if mode == 'pooled' %}cast(null as integer){% else %}indicator_values.year{% endif %} as weight_year
     from indicator_values

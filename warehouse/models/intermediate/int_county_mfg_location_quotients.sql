@@ -33,7 +33,7 @@ joined as (
         output.county_code,
         output.year,
         output.mfg_output_10k_yuan,
-        cast(indicator_values.value as double precision) as gdp_10k_yuan,
+        cast(indicator_values.value as double) as gdp_10k_yuan,
         substr(output.county_code, 1, 2) as province_prefix
     from output
     inner join indicator_values

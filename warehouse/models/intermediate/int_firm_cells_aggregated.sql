@@ -24,9 +24,9 @@ final as (
         county_code,
         -- numerics
         count(*) as n_firms,
-        sum(cast(employment as double precision)) as employment,
-        sum(cast(employment as double precision) * employment) as employment_squared,
-        sum(cast(output_10k_yuan as double precision)) as output_10k_yuan
+        sum(cast(employment as double)) as employment,
+        sum(cast(employment as double) * employment) as employment_squared,
+        sum(cast(output_10k_yuan as double)) as output_10k_yuan
     from firms
     group by year, industry_code, industry_division_code, county_code
 

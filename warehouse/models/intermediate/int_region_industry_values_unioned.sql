@@ -11,7 +11,7 @@ province_values as (
         province_code as region_code,
         year,
         sector_code as industry_code,
-        cast(employment_10k as double precision) as value
+        cast(employment_10k as double) as value
     from {{ ref('int_province_sector_employments_cleaned') }}
     where employment_10k is not null
 
@@ -24,7 +24,7 @@ county_values as (
         county_code as region_code,
         year,
         industry_code,
-        cast(output_value_10k_yuan as double precision) as value
+        cast(output_value_10k_yuan as double) as value
     from {{ ref('int_county_industries_harmonised') }}
     where output_value_10k_yuan is not null
 

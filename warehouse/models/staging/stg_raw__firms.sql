@@ -15,13 +15,13 @@ source as (
 source as (
 
     select
-        cast(null as varchar) as firm_id,
-        cast(null as varchar) as year,
-        cast(null as varchar) as county_code,
-        cast(null as varchar) as industry_code,
-        cast(null as varchar) as employment,
-        cast(null as varchar) as output_10k_yuan,
-        cast(null as varchar) as source
+        cast(null as {{ dbt.type_string() }}) as firm_id,
+        cast(null as {{ dbt.type_string() }}) as year,
+        cast(null as {{ dbt.type_string() }}) as county_code,
+        cast(null as {{ dbt.type_string() }}) as industry_code,
+        cast(null as {{ dbt.type_string() }}) as employment,
+        cast(null as {{ dbt.type_string() }}) as output_10k_yuan,
+        cast(null as {{ dbt.type_string() }}) as source
     where 1 = 0
 
 ),

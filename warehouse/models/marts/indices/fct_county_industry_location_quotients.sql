@@ -19,7 +19,7 @@ county_gdp as (
     select
         county_code,
         year,
-        cast(value as double precision) as gdp_10k_yuan,
+        cast(value as double) as gdp_10k_yuan,
         substr(county_code, 1, 2) as province_prefix
     from {{ ref('int_county_indicators_interpolated') }}
     where indicator_code = 'gdp_10k_yuan' and value is not null

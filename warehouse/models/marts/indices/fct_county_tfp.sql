@@ -64,7 +64,7 @@ alpha as (
     {% if alpha_var == 'estimated' -%}
     select slope as alpha from ({{ fe_slope('inputs', 'county_code', 'ln_y_per_l', 'ln_k_per_l') }}) as fe
     {%- else -%}
-    select cast({{ alpha_var | float }} as double precision) as alpha
+    select cast({{ alpha_var | float }} as double) as alpha
     {%- endif %}
 
 ),
@@ -82,7 +82,7 @@ final as (
         inputs.investment_growth,
         inputs.capital_stock_10k_yuan,
         alpha.alpha,
-        cast({{ delta }} as double precision) as delta,
+        cast({{ delta }} as double) as delta,
         {{ solow_ln_tfp('inputs.gdp_10k_yuan', 'inputs.capital_stock_10k_yuan', 'inputs.labor_force_10k', 'alpha.alpha') }}
             as ln_tfp,
         exp({{ solow_ln_tfp('inputs.gdp_10k_yuan', 'inputs.capital_stock_10k_yuan', 'inputs.labor_force_10k', 'alpha.alpha') }})
