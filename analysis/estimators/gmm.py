@@ -32,7 +32,8 @@ Conventions (Roodman 2009, "How to do xtabond2", Stata Journal 9(1)):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -189,6 +190,25 @@ def _rank_keep(cols: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     return np.array(keep, dtype=int)
 
 
+def _one_blas_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``fn`` with one BLAS thread.
+
+    The GMM products have small outputs (L x L) over long inner dimensions; threaded OpenBLAS gains
+    little there and, on a loaded machine, its spinning threads cost several times the CPU time of
+    the single-threaded product (bench/RESULTS.md, "system GMM").
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_one_blas_thread
 def dpd_gmm(
     y: np.ndarray,
     X: np.ndarray,
@@ -394,19 +414,23 @@ def dpd_gmm(
     else:
         H = Hd
 
-    ZX = np.einsum("nrl,nrk->lk", Z, Xs)
-    Zy = np.einsum("nrl,nr->l", Z, ys)
-    ZHZ = np.einsum("nrl,rs,nsm->lm", Z, H, Z, optimize=True)
+    # moment matrices as BLAS products of the stacked (N R, L) instruments (einsum over the 3-d
+    # arrays copied and looped; same sums up to rounding)
+    Z = np.ascontiguousarray(Z)
+    Z2 = Z.reshape(N * R, L)
+    ZX = Z2.T @ Xs.reshape(N * R, Kf)
+    Zy = Z2.T @ ys.ravel()
+    ZHZ = Z2.T @ np.matmul(H, Z).reshape(N * R, L)
     A1 = np.linalg.pinv(ZHZ)
 
     def _step(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         M = np.linalg.inv(ZX.T @ A @ ZX)
         b = M @ (ZX.T @ A @ Zy)
-        e = ys - np.einsum("nrk,k->nr", Xs, b)
+        e = ys - (Xs.reshape(N * R, Kf) @ b).reshape(N, R)
         return b, M, e
 
     b1, M1, e1 = _step(A1)
-    Ze1 = np.einsum("nrl,nr->nl", Z, e1)  # per-entity moment contributions
+    Ze1 = np.matmul(e1[:, None, :], Z)[:, 0, :]  # per-entity moment contributions Z_i'e_i
     S1 = Ze1.T @ Ze1
     G1 = M1 @ ZX.T @ A1  # b1 - beta ~ G1 Z'e
     V1r = G1 @ S1 @ G1.T
@@ -419,7 +443,7 @@ def dpd_gmm(
     sargan_v = float(gz1 @ A1 @ gz1) / sig2
     A2 = np.linalg.pinv(S1)
     b2, M2, e2 = _step(A2)
-    Ze2 = np.einsum("nrl,nr->nl", Z, e2)
+    Ze2 = np.matmul(e2[:, None, :], Z)[:, 0, :]
     gz2 = Ze2.sum(axis=0)
     hansen_v = float(gz2 @ A2 @ gz2)
     df_over = L - Kf
@@ -431,11 +455,12 @@ def dpd_gmm(
         G2 = M2 @ ZX.T @ A2
         if robust:
             # Windmeijer (2005): D[:, k] = -G2 (dS/db_k) A2 Z'e2 with dS/db_k = -sum_i Z_i'(x_k e' + e x_k')Z_i
-            ZXi = np.einsum("nrl,nrk->nlk", Z, Xs)  # per entity Z_i' x_k
+            ZXi = np.matmul(Z.transpose(0, 2, 1), Xs)  # per entity Z_i' x_k
             D = np.empty((Kf, Kf))
             a2g = A2 @ gz2
             for k in range(Kf):
-                dS = -(np.einsum("nl,nm->lm", ZXi[:, :, k], Ze1) + np.einsum("nl,nm->lm", Ze1, ZXi[:, :, k]))
+                zx_e = ZXi[:, :, k].T @ Ze1
+                dS = -(zx_e + zx_e.T)
                 D[:, k] = -G2 @ dS @ a2g
             V = M2 + D @ M2 + M2 @ D.T + D @ V1r @ D.T
         else:
