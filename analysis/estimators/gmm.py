@@ -300,7 +300,8 @@ def dpd_gmm(
     all_names = names + (["const"] if system and constant else [])
 
     # ---- drop collinear regressors (time dummies, earliest first)
-    gram = np.einsum("nrk,nrl->kl", Xs, Xs)
+    Xs2 = Xs.reshape(N * R, -1)
+    gram = Xs2.T @ Xs2
     order = [j for j, n in enumerate(all_names) if n not in droppable]
     order += [j for j, n in reversed(list(enumerate(all_names))) if n in droppable]
     kept = _rank_keep(gram[np.ix_(order, order)])
@@ -387,16 +388,16 @@ def dpd_gmm(
         ivdesc.append("iv level const")
     if ivcols:
         Ziv = np.stack(ivcols, axis=2)
-        kiv = _rank_keep(np.einsum("nrk,nrl->kl", Ziv, Ziv))
+        Ziv2 = Ziv.reshape(N * R, -1)
+        kiv = _rank_keep(Ziv2.T @ Ziv2)
         ivcols = [ivcols[k] for k in kiv]
         ivdesc = [ivdesc[k] for k in kiv]
     Zcols += ivcols
     zdesc += ivdesc
     if not Zcols:
         raise ValueError("no instruments")
-    Z = np.stack(Zcols, axis=2)
-    nz = np.abs(Z).sum(axis=(0, 1)) > 0
-    Z = Z[:, :, nz]
+    nz = np.array([np.abs(c).sum() > 0 for c in Zcols])
+    Z = np.stack([c for c, k in zip(Zcols, nz, strict=True) if k], axis=2)
     zdesc = [d for d, k in zip(zdesc, nz, strict=True) if k]
     del n_gmm
     L = Z.shape[2]
@@ -456,12 +457,12 @@ def dpd_gmm(
         if robust:
             # Windmeijer (2005): D[:, k] = -G2 (dS/db_k) A2 Z'e2 with dS/db_k = -sum_i Z_i'(x_k e' + e x_k')Z_i
             ZXi = np.matmul(Z.transpose(0, 2, 1), Xs)  # per entity Z_i' x_k
-            D = np.empty((Kf, Kf))
             a2g = A2 @ gz2
-            for k in range(Kf):
-                zx_e = ZXi[:, :, k].T @ Ze1
-                dS = -(zx_e + zx_e.T)
-                D[:, k] = -G2 @ dS @ a2g
+            # dS_k a2g = -(C_k + C_k') a2g with C_k = sum_i (Z_i' x_k)(Z_i' e1_i)', for all k at once:
+            # C_k a2g = sum_i (Z_i' x_k) (e1_i' Z_i a2g) and C_k' a2g = sum_i (Z_i' e1_i) (x_k' Z_i a2g)
+            # (O(N L K) instead of forming the L x L matrices dS_k)
+            dS_a = -(np.tensordot(Ze1 @ a2g, ZXi, axes=(0, 0)) + Ze1.T @ np.tensordot(ZXi, a2g, axes=(1, 0)))
+            D = -G2 @ dS_a
             V = M2 + D @ M2 + M2 @ D.T + D @ V1r @ D.T
         else:
             V = M2
