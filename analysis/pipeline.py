@@ -13,9 +13,11 @@ behind it.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -71,6 +73,36 @@ def _log_dir() -> Path:
     return LOG_ROOT / f"build-{stamp}-{os.getpid()}"
 
 
+# Modules the steps after dbt import (Great Expectations alone takes seconds): imported in a background
+# thread while the dbt subprocess runs, when the main thread only waits for dbt's output lines.
+CHECK_MODULES = ("analysis.checks.checkpoint", "great_expectations", "great_expectations.core",
+                 "great_expectations.data_context.types.base")
+ANALYSIS_MODULES = ("analysis.studies.runner", "analysis.estimators.panel", "analysis.estimators.iv",
+                    "analysis.estimators.gmm", "analysis.estimators.spatial", "analysis.estimators.mediation",
+                    "analysis.estimators.moran", "analysis.report.writer", "analysis.report.figures")
+
+
+def _prefetch(modules: tuple[str, ...]) -> threading.Thread:
+    """Import ``modules`` in a daemon thread; join it before the main thread imports anything itself.
+
+    Failures are ignored here: the step that needs a module imports it again and reports the error
+    where it always did.
+    """
+    if any(m.startswith("great_expectations") for m in modules):
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # as checkpoint._gx_context, before the import
+
+    def work() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - reported by the step that imports it
+                pass
+
+    thread = threading.Thread(target=work, name="agglo-prefetch-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def _check_raw_dir(raw_dir: Path) -> None:
     if not raw_dir.is_dir():
         raise AggloError(f"{raw_dir}: raw directory not found; pass --raw-dir DIR with the raw CSV files "
@@ -113,10 +145,11 @@ def _dbt_progress(progress: Progress) -> Callable[[str], None]:
 
 
 def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
-                       select: str | None = None) -> Path:
+                       select: str | None = None, prefetch: tuple[str, ...] = ()) -> Path:
     """Validate, dbt build and check into a new file next to ``warehouse``; return the new file.
 
-    The caller holds :func:`build_lock` of ``warehouse``.
+    The caller holds :func:`build_lock` of ``warehouse``. ``prefetch``: modules of later steps to
+    import while dbt runs (the checkpoint's are added when ``run_checks``).
     """
     _check_raw_dir(raw_dir)
     if run_checks:
@@ -133,8 +166,14 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
     try:
         # with a selection, run only the tests whose parents are all selected (cautious)
         args = ["build", "--select", select, "--indirect-selection", "cautious"] if select else ["build"]
-        result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
-                         log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
+        modules = (CHECK_MODULES if run_checks else ()) + tuple(prefetch)
+        importer = _prefetch(modules) if modules else None
+        try:
+            result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
+                             log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
+        finally:
+            if importer is not None:
+                importer.join()
         if not result.ok:
             raise AggloError(dbt_failure_message(result, raw_dir, warehouse))
         progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")
@@ -173,13 +212,15 @@ def _print_where(warehouse: Path) -> None:
 
 def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
                        select: str | None = None,
-                       before_publish: Callable[[Path], None] | None = None) -> None:
+                       before_publish: Callable[[Path], None] | None = None,
+                       prefetch: tuple[str, ...] = ()) -> None:
     """Under the build lock: build a new file, run ``before_publish`` on it, then publish it.
 
     When ``before_publish`` raises, the new file is removed and the published one stays unchanged.
     """
     with build_lock(warehouse):
-        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select)
+        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select,
+                                 prefetch=prefetch)
         if before_publish is not None:
             try:
                 before_publish(new)
@@ -266,7 +307,8 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
             progress("running the study specs")
             analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
 
-    _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress, before_publish=analyze_new)
+    _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress, before_publish=analyze_new,
+                       prefetch=ANALYSIS_MODULES if analysis else ())
     if analysis:
         from analysis.report.writer import write_report
 

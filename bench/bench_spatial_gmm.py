@@ -254,9 +254,10 @@ def main(argv: list[str] | None = None) -> None:
 
     load1 = os.getloadavg()[0]
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     lines = [
         "",
-        f"## Spatial and GMM estimators vs peers ({stamp}, bench/bench_spatial_gmm.py)",
+        f"## Spatial and GMM estimators vs peers ({stamp}, bench/bench_spatial_gmm.py; commit {rev or '?'})",
         "",
         f"Command: `.venv/bin/python bench/bench_spatial_gmm.py{' ' + ' '.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else ''}`. "
         f"Synthetic data (seed {SEED}): {N} regions x {T} years, sparse {K_NN}-nearest-neighbour W "

@@ -5,7 +5,8 @@ Each benchmark prints its figures and appends a dated line to bench/RESULTS.md. 
 - ``pipeline``: wall time of ``agglo build`` (dbt only) and of ``agglo run`` end to end on the demo
   data, into a temporary warehouse file (the published warehouse is not touched).
 - ``checks``: bench/bench_checks.py (GE checkpoint cost), if present.
-- ``spatial_gmm``: bench/bench_spatial_gmm.py (SDM and system GMM at 2,850 x 20), if present.
+- ``spatial_gmm``: bench/bench_spatial_gmm.py (SDM and system GMM at 2,850 x 20 vs spreg, pydynpd, R).
+- ``run``: bench/bench_run.py (``agglo run`` from a fresh clone, cold and warm, with CPU time and load).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def bench_pipeline(reps: int = 3) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Run the named benchmarks (default: all) and append their figures to bench/RESULTS.md."""
-    names = argv or ["pipeline", "checks", "spatial_gmm"]
+    names = argv or ["pipeline", "checks", "spatial_gmm", "run"]
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for name in names:
         if name == "pipeline":
