@@ -145,11 +145,13 @@ def _dbt_progress(progress: Progress) -> Callable[[str], None]:
 
 
 def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
-                       select: str | None = None, prefetch: tuple[str, ...] = ()) -> Path:
+                       select: str | None = None, prefetch: tuple[str, ...] = (),
+                       defer_checkpoint: bool = False) -> Path:
     """Validate, dbt build and check into a new file next to ``warehouse``; return the new file.
 
     The caller holds :func:`build_lock` of ``warehouse``. ``prefetch``: modules of later steps to
-    import while dbt runs (the checkpoint's are added when ``run_checks``).
+    import while dbt runs (the checkpoint's are added when it runs here). ``defer_checkpoint``: the
+    caller runs the GE checkpoint itself (``run`` overlaps it with the specs).
     """
     _check_raw_dir(raw_dir)
     if run_checks:
@@ -166,7 +168,7 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
     try:
         # with a selection, run only the tests whose parents are all selected (cautious)
         args = ["build", "--select", select, "--indirect-selection", "cautious"] if select else ["build"]
-        modules = (CHECK_MODULES if run_checks else ()) + tuple(prefetch)
+        modules = (CHECK_MODULES if run_checks and not defer_checkpoint else ()) + tuple(prefetch)
         importer = _prefetch(modules) if modules else None
         try:
             result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
@@ -177,7 +179,7 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
         if not result.ok:
             raise AggloError(dbt_failure_message(result, raw_dir, warehouse))
         progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")
-        if run_checks:
+        if run_checks and not defer_checkpoint:
             from analysis.checks.checkpoint import run_checkpoint
 
             progress("running the Great Expectations checkpoint")
@@ -213,14 +215,14 @@ def _print_where(warehouse: Path) -> None:
 def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
                        select: str | None = None,
                        before_publish: Callable[[Path], None] | None = None,
-                       prefetch: tuple[str, ...] = ()) -> None:
+                       prefetch: tuple[str, ...] = (), defer_checkpoint: bool = False) -> None:
     """Under the build lock: build a new file, run ``before_publish`` on it, then publish it.
 
     When ``before_publish`` raises, the new file is removed and the published one stays unchanged.
     """
     with build_lock(warehouse):
         new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select,
-                                 prefetch=prefetch)
+                                 prefetch=prefetch, defer_checkpoint=defer_checkpoint)
         if before_publish is not None:
             try:
                 before_publish(new)
@@ -300,15 +302,32 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
     progress = Progress(quiet=quiet)
 
-    def analyze_new(new: Path) -> None:
-        if analysis:
+    def check_and_analyze(new: Path) -> None:
+        # the GE checkpoint in a child process overlaps the specs (both only read `new` until the
+        # specs write their results, after the child has closed it); a failed checkpoint is
+        # reported first, as when it ran before the specs, and nothing is published
+        from analysis.checks.background import CheckpointProcess
+
+        progress("running the Great Expectations checkpoint")
+        checker = CheckpointProcess.start(new, raw_dir)
+        try:
+            checker.wait_data_loaded()
             from analysis.studies.runner import analyze
 
             progress("running the study specs")
-            analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
+            try:
+                analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
+            except Exception:
+                checker.finish()
+                raise
+            checker.finish()
+        except BaseException:
+            checker.kill()
+            raise
 
-    _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress, before_publish=analyze_new,
-                       prefetch=ANALYSIS_MODULES if analysis else ())
+    _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress,
+                       before_publish=check_and_analyze if analysis else None,
+                       prefetch=ANALYSIS_MODULES if analysis else (), defer_checkpoint=analysis)
     if analysis:
         from analysis.report.writer import write_report
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -454,6 +455,7 @@ def run_checkpoint(
     docs_dir: Path | None = None,
     ref: Reference | None = None,
     checkpoint_file: Path = CHECKPOINT_FILE,
+    on_data_loaded: Callable[[], None] | None = None,
 ) -> CheckReport:
     """Run the GE checkpoint against a (freshly built, not yet published) warehouse file.
 
@@ -469,6 +471,9 @@ def run_checkpoint(
         Reference data (default: the seeds and ``dbt_project.yml``).
     checkpoint_file : Path
         Checkpoint definition (default ``expectations/checkpoint.yml``).
+    on_data_loaded : callable, optional
+        Called once every table has been read and the warehouse file closed (from then on the
+        checkpoint no longer touches ``db_path``; ``agglo run`` then starts the specs).
 
     Returns
     -------
@@ -491,6 +496,8 @@ def run_checkpoint(
     docs_dir = docs_dir or REPORTS_DIR / settings.get("data_docs_subdir", "data_docs")
     params = suite_parameters(ref, settings)
     frames = _load_frames(validations, db_path, raw_dir, ref)
+    if on_data_loaded is not None:
+        on_data_loaded()
     shutil.rmtree(docs_dir, ignore_errors=True)
     docs_dir.mkdir(parents=True, exist_ok=True)
     context = _gx_context(docs_dir)
