@@ -5,6 +5,10 @@ A build never touches the published warehouse until everything has passed::
     raw dir --validate_raw--> dbt build (into warehouse/.agglo.building.duckdb)
             --run_checkpoint--> [analyze] --os.replace--> warehouse/agglo.duckdb --> [report]
 
+(Overlapped where the data allow, with the same outcome: validate_raw runs while dbt starts, dbt's
+output held back until it passed; ``agglo run`` runs the checkpoint in a child process next to the
+specs, see :mod:`analysis.checks.background`.)
+
 Any failure before the publish step deletes the new file, leaves the published file byte-identical
 and raises :class:`analysis.errors.AggloError` naming the failing dbt test or model and the raw file
 behind it.
@@ -82,16 +86,21 @@ ANALYSIS_MODULES = ("analysis.studies.runner", "analysis.estimators.panel", "ana
                     "analysis.estimators.moran", "analysis.report.writer", "analysis.report.figures")
 
 
-def _prefetch(modules: tuple[str, ...]) -> threading.Thread:
+def _prefetch(modules: tuple[str, ...], after: _Background | None = None) -> threading.Thread:
     """Import ``modules`` in a daemon thread; join it before the main thread imports anything itself.
 
     Failures are ignored here: the step that needs a module imports it again and reports the error
-    where it always did.
+    where it always did. With ``after``, the imports start once that task has passed (a failing raw
+    validation is then reported without waiting for them) and are skipped if it failed.
     """
     if any(m.startswith("great_expectations") for m in modules):
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # as checkpoint._gx_context, before the import
 
     def work() -> None:
+        if after is not None:
+            after.thread.join()
+            if after.error is not None:
+                return
         for name in modules:
             try:
                 importlib.import_module(name)
@@ -101,6 +110,57 @@ def _prefetch(modules: tuple[str, ...]) -> threading.Thread:
     thread = threading.Thread(target=work, name="agglo-prefetch-imports", daemon=True)
     thread.start()
     return thread
+
+
+class _Background:
+    """``fn(*args)`` in a daemon thread; :meth:`result` joins it and re-raises its exception."""
+
+    def __init__(self, fn: Callable[..., object], *args: object) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, args=(fn, args), name="agglo-validate-raw",
+                                       daemon=True)
+        self.thread.start()
+
+    def _work(self, fn: Callable[..., object], args: tuple[object, ...]) -> None:
+        try:
+            fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread by result()
+            self.error = exc
+
+    @property
+    def failed(self) -> bool:
+        """Finished with an exception."""
+        return not self.thread.is_alive() and self.error is not None
+
+    def result(self) -> None:
+        """Wait; re-raise the thread's exception, if any."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+class _Gate:
+    """dbt's output handler that holds lines back until ``validation`` has passed, then replays them."""
+
+    def __init__(self, on_line: Callable[[str], None], validation: _Background | None) -> None:
+        self.on_line, self.validation, self.held = on_line, validation, []
+
+    def __call__(self, line: str) -> None:
+        """Pass ``line`` on, or hold it while the validation is still running."""
+        if self.validation is not None and (self.validation.thread.is_alive() or self.validation.failed):
+            self.held.append(line)
+            return
+        self.flush()
+        self.on_line(line)
+
+    def flush(self) -> None:
+        """Pass on the held lines."""
+        while self.held:
+            self.on_line(self.held.pop(0))
+
+    def stop(self) -> bool:
+        """Whether dbt should be stopped (the raw files failed: its output no longer matters)."""
+        return self.validation is not None and self.validation.failed
 
 
 def _check_raw_dir(raw_dir: Path) -> None:
@@ -154,11 +214,15 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
     caller runs the GE checkpoint itself (``run`` overlaps it with the specs).
     """
     _check_raw_dir(raw_dir)
+    validation = None
     if run_checks:
         from analysis.checks.checkpoint import validate_raw
 
         progress(f"validating raw files in {raw_dir}")
-        validate_raw(raw_dir)
+        # in a thread while dbt starts (its start-up and parse do not read the raw files); dbt's
+        # output is held back until the files passed, and a failed validation stops dbt and is
+        # reported exactly as when it ran first
+        validation = _Background(validate_raw, raw_dir)
     new = building_path(warehouse)
     remove_db(new)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -169,13 +233,17 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
         # with a selection, run only the tests whose parents are all selected (cautious)
         args = ["build", "--select", select, "--indirect-selection", "cautious"] if select else ["build"]
         modules = (CHECK_MODULES if run_checks and not defer_checkpoint else ()) + tuple(prefetch)
-        importer = _prefetch(modules) if modules else None
+        importer = _prefetch(modules, after=validation) if modules else None
+        gate = _Gate(_dbt_progress(progress), validation)
         try:
-            result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
-                             log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
+            result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars, log_dir=log_dir,
+                             target_dir=_target_dir(warehouse), on_line=gate, stop=gate.stop)
         finally:
             if importer is not None:
                 importer.join()
+        if validation is not None:
+            validation.result()  # raises the validation's AggloError: nothing is published
+            gate.flush()
         if not result.ok:
             raise AggloError(dbt_failure_message(result, raw_dir, warehouse))
         progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
@@ -229,6 +230,15 @@ def parse_results(target_dir: Path) -> tuple[dict[str, dict[str, int]], list[Dbt
     return {k: dict(v) for k, v in counts.items()}, failures, skipped
 
 
+def _terminate_when(proc: subprocess.Popen[str], stop: Callable[[], bool]) -> None:
+    """Terminate ``proc`` as soon as ``stop()`` is true (returns when the process has ended)."""
+    while proc.poll() is None:
+        if stop():
+            proc.terminate()
+            return
+        time.sleep(0.1)
+
+
 def run_dbt(
     args: Iterable[str],
     *,
@@ -238,6 +248,7 @@ def run_dbt(
     target_dir: Path | None = None,
     on_line: Callable[[str], None] | None = None,
     project_dir: Path = PROJECT_ROOT,
+    stop: Callable[[], bool] | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` from the project root and summarise the run.
 
@@ -258,6 +269,9 @@ def run_dbt(
         Called with each output line of dbt (progress display).
     project_dir : Path
         dbt project (and profiles) directory.
+    stop : callable, optional
+        Polled (every 0.1 s) while dbt runs; when it returns True dbt is terminated (the run is
+        being abandoned: e.g. the raw-file validation running meanwhile failed).
 
     Returns
     -------
@@ -282,6 +296,8 @@ def run_dbt(
         text=True, encoding="utf-8", errors="replace",
     ) as proc:
         log.write("$ " + " ".join(cmd) + "\n")
+        if stop is not None:
+            threading.Thread(target=_terminate_when, args=(proc, stop), daemon=True).start()
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
