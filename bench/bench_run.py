@@ -1,10 +1,12 @@
 """Benchmark: ``agglo run`` on the demo data from a fresh clone (cold), then again (warm).
 
-Run: ``.venv/bin/python bench/bench_run.py [--reps N] [--commit REV] [--label TEXT]`` (not part of
-pytest; ``python bench/run.py run`` runs it too). Appends a dated table to bench/RESULTS.md.
+Run: ``.venv/bin/python bench/bench_run.py [--reps N] [--commit REV] [--clone DIR] [--label TEXT]``
+(not part of pytest; ``python bench/run.py run`` runs it too). Appends a dated table to bench/RESULTS.md.
 
 1. ``git clone`` this repository (the committed state of the current branch, or ``--commit``) into a
-   temporary directory and run ``make setup`` there (not timed; the pip cache is warm).
+   temporary directory and run ``make setup`` there (not timed; the pip cache is warm). With
+   ``--clone DIR``, an existing clone with its venv is reused instead: the revision is fetched from
+   this repository and checked out there, and ``make setup`` only installs what changed.
 2. Per repetition:
 
    - cold: ``git clean -xdfq -e .venv -e '*.egg-info'`` leaves exactly what a fresh clone has (no dbt
@@ -102,12 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=2, help="cold + warm pairs (default 2)")
     parser.add_argument("--commit", default=None, help="revision to check out in the clone (default: HEAD)")
     parser.add_argument("--label", default="", help="text in the table heading, e.g. 'before'")
+    parser.add_argument("--clone", type=Path, default=None, help="reuse this clone (and its .venv)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="agglo-bench-run-") as tmp:
-        clone = Path(tmp) / "agglo"
-        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-        if args.commit:
-            subprocess.run(["git", "checkout", "-q", args.commit], cwd=clone, check=True)
+        if args.clone:
+            clone = args.clone.resolve()
+            rev_here = subprocess.run(["git", "rev-parse", args.commit or "HEAD"], cwd=ROOT, check=True,
+                                      capture_output=True, text=True).stdout.strip()
+            subprocess.run(["git", "fetch", "-q", str(ROOT), rev_here], cwd=clone, check=True)
+            subprocess.run(["git", "checkout", "-q", rev_here], cwd=clone, check=True)
+        else:
+            clone = Path(tmp) / "agglo"
+            subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+            if args.commit:
+                subprocess.run(["git", "checkout", "-q", args.commit], cwd=clone, check=True)
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, check=True,
                              capture_output=True, text=True).stdout.strip()
         print(f"clone of {rev} in {clone}: make setup ...", flush=True)
