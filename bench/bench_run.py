@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             clone = args.clone.resolve()
             rev_here = subprocess.run(["git", "rev-parse", args.commit or "HEAD"], cwd=ROOT, check=True,
                                       capture_output=True, text=True).stdout.strip()
-            subprocess.run(["git", "fetch", "-q", str(ROOT), rev_here], cwd=clone, check=True)
+            subprocess.run(["git", "fetch", "-q", str(ROOT), "+refs/heads/*:refs/remotes/bench/*"], cwd=clone,
+                           check=True)
             subprocess.run(["git", "checkout", "-q", rev_here], cwd=clone, check=True)
         else:
             clone = Path(tmp) / "agglo"
