@@ -3,6 +3,7 @@
 Sub-commands (each documented in ``agglo <command> --help`` and in docs/cli.md):
 
 - ``agglo demo``      write the synthetic demo raw data to ``data/demo/``
+- ``agglo ingest``    read NBS portal exports / yearbook tables into the raw contract CSVs
 - ``agglo build``     dbt build into a new DuckDB file; publish it only if every test passes
 - ``agglo check``     run the Great Expectations checkpoint against a warehouse
 - ``agglo analyze``   run every study spec against the published warehouse
@@ -43,6 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="write the synthetic demo raw data (fixed seed)")
     p.add_argument("--out", type=Path, default=DEFAULT_RAW_DIR, help="output directory")
     p.add_argument("--seed", type=int, default=20240601, help="random seed")
+
+    p = sub.add_parser("ingest", help="read NBS portal exports and yearbook tables into a raw directory")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="FILE_OR_DIR", help="files or directories to read")
+    p.add_argument("--out", type=Path, required=True, metavar="RAW_DIR",
+                   help="raw directory to write or merge the contract CSVs into (docs/data_contract.md)")
+    p.add_argument("--indicator", default=None, metavar="CODE",
+                   help="indicator of files that name none (2025/26 portal CSV): a catalog code or 'name(unit)'")
+    p.add_argument("--level", choices=("province", "prefecture", "county"), default=None,
+                   help="level of the regions in the files (default: from the file; province)")
+    p.add_argument("--region", default=None, metavar="NAME",
+                   help="region of a one-region (transposed) portal export, e.g. 北京")
 
     p = sub.add_parser("build", help="dbt build into a new warehouse file and publish it if it passes")
     _add_common(p)
@@ -88,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.demo.generate import write_demo
 
             write_demo(args.out, seed=args.seed)
+        elif args.command == "ingest":
+            from analysis.ingest import ingest
+
+            ingest(args.inputs, args.out, indicator=args.indicator, level=args.level, region=args.region)
         elif args.command == "build":
             from analysis.pipeline import build
 

@@ -64,13 +64,12 @@ def cigar() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ``y = log(sales)`` and ``X = [log(price/cpi), log(ndi/cpi)]`` as ``(T, 46)`` and ``(T, 46, 2)``
     arrays (years x states in alphabetical order), W the row-standardised 46-state contiguity matrix.
     """
+    from analysis.formulas.weights import row_standardise, weights_matrix
+
     c = pd.read_csv(validation_file("cigar.csv"))
     w = pd.read_csv(validation_file("usa46_contiguity_long.csv"))
     states = sorted(c["state_name"].unique())
-    pos = {s: i for i, s in enumerate(states)}
-    W = np.zeros((46, 46))
-    W[w["from"].map(pos), w["to"].map(pos)] = w["w"]
-    W = W / W.sum(axis=1, keepdims=True)
+    W = row_standardise(weights_matrix(w, states))
     c = c.sort_values(["year", "state_name"])
     T = c["year"].nunique()
     y = np.log(c["sales"]).to_numpy().reshape(T, 46)

@@ -278,7 +278,7 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
     Parameters
     ----------
     specs_dir : Path
-        Directory of study specs (``analysis/specs``).
+        Directory of study specs (``analysis/studies/specs``).
 
     Returns
     -------
@@ -288,8 +288,12 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
     from analysis.estimators.terms import required_columns
     from analysis.studies.spec import load_spec, model_terms
 
+    paths = sorted(specs_dir.glob("*.yml"))
+    if not paths:  # a moved or mistyped folder must not pass the suite with nothing checked
+        raise AggloError(f"{specs_dir}: no study specs (*.yml) found; fix study_columns in "
+                         f"{CHECKPOINT_FILE.name}")
     uses: set[tuple[str, str, str]] = set()
-    for path in sorted(specs_dir.glob("*.yml")):
+    for path in paths:
         spec = load_spec(path)
         table = spec.data.get("table")
         if not table:

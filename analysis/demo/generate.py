@@ -32,6 +32,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from analysis.formulas.indices import (
+    coagglomeration,
+    economic_geographic_matrix,
+    location_quotient,
+    perpetual_inventory,
+    solow_ln_tfp,
+)
 from analysis.paths import PROJECT_ROOT
 
 FloatArray = npt.NDArray[np.float64]
@@ -205,18 +212,6 @@ def _loglin(a: FloatArray, b: FloatArray, n: int, curve: float = 0.0) -> FloatAr
     return np.exp(np.log(a)[:, None] + (np.log(b) - np.log(a))[:, None] * s[None, :])
 
 
-def location_quotient(x: FloatArray) -> FloatArray:
-    """Location quotients of a regions x sectors array: ``(x_rs/x_r) / (X_s/X)``."""
-    share_r = x / x.sum(axis=1, keepdims=True)
-    share_n = x.sum(axis=0) / x.sum()
-    return share_r / share_n[None, :]
-
-
-def coagglomeration(m: FloatArray, ps: FloatArray) -> FloatArray:
-    """Paper 001 eq. 20: ``1 - |M - PS| / (M + PS) + (M + PS)``."""
-    return 1.0 - np.abs(m - ps) / (m + ps) + (m + ps)
-
-
 def _apportion(total: int, weights: FloatArray) -> npt.NDArray[np.int64]:
     """Split an integer ``total`` by ``weights`` with largest remainders (exact sum, deterministic)."""
     raw = total * weights / weights.sum()
@@ -228,43 +223,18 @@ def _apportion(total: int, weights: FloatArray) -> npt.NDArray[np.int64]:
     return base
 
 
-def _great_circle_km(lat: FloatArray, lon: FloatArray) -> FloatArray:
-    """Great-circle distances (haversine, R = 6371 km) between all pairs of points."""
-    la, lo = np.radians(lat), np.radians(lon)
-    dlat = la[:, None] - la[None, :]
-    dlon = lo[:, None] - lo[None, :]
-    h = np.sin(dlat / 2) ** 2 + np.cos(la)[:, None] * np.cos(la)[None, :] * np.sin(dlon / 2) ** 2
-    return 2.0 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-
-
-def nested_weights(lat: FloatArray, lon: FloatArray, mean_gdp: FloatArray) -> FloatArray:
-    """Economic-geographic nested W: ``(1/d_ij) * (mean GDP_j / mean of mean GDP)``, row-standardised."""
-    d = _great_circle_km(lat, lon)
-    with np.errstate(divide="ignore"):
-        w = np.where(d > 0, 1.0 / d, 0.0)
-    w = w * (mean_gdp / mean_gdp.mean())[None, :]
-    np.fill_diagonal(w, 0.0)
-    return w / w.sum(axis=1, keepdims=True)
-
-
 def ln_tfp_solow(
     gdp: FloatArray, investment: FloatArray, price_index: FloatArray, labour: FloatArray,
     *, alpha: float, delta: float,
 ) -> FloatArray:
     """Solow residual per entity (rows) over periods (columns), as the warehouse computes it.
 
-    Real investment ``I / (P / 100)``; ``K_0 = I_0 / (g + delta)`` with ``g`` the geometric mean
-    growth of real investment over the series; ``K_t = (1 - delta) K_{t-1} + I_t``;
-    ``ln TFP = ln Y - alpha ln K - (1 - alpha) ln L``.
+    Real investment ``I / (P / 100)``, capital by :func:`~analysis.formulas.indices.perpetual_inventory`
+    and ``ln TFP`` by :func:`~analysis.formulas.indices.solow_ln_tfp` (the shared reference formulas).
     """
     real = investment / (price_index / 100.0)
-    n = real.shape[1]
-    g = (real[:, -1] / real[:, 0]) ** (1.0 / (n - 1)) - 1.0
-    k = np.empty_like(real)
-    k[:, 0] = real[:, 0] / (g + delta)
-    for t in range(1, n):
-        k[:, t] = (1.0 - delta) * k[:, t - 1] + real[:, t]
-    return np.log(gdp) - alpha * np.log(k) - (1.0 - alpha) * np.log(labour)
+    k = np.vstack([perpetual_inventory(row, delta=delta) for row in real])
+    return solow_ln_tfp(gdp, k, labour, alpha=alpha)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -356,7 +326,7 @@ def _group_lq(emp: FloatArray, idx: Sequence[int]) -> FloatArray:
     """LQ of a group of sections for every province-year (national = sum over the panel)."""
     group = emp[:, :, idx].sum(axis=2)
     total = emp.sum(axis=2)
-    return (group / total) / (group.sum(axis=0) / total.sum(axis=0))[None, :]
+    return location_quotient(group, total, group.sum(axis=0)[None, :], total.sum(axis=0)[None, :])
 
 
 def _prefecture_employment(
@@ -633,7 +603,7 @@ def _industrial_and_growth(
 
 def agglomeration_index(x: FloatArray, gdp: FloatArray) -> FloatArray:
     """Paper 002's index ``(x_r / X) / (GDP_r / GDP)`` per year (national = sum over regions)."""
-    return (x / x.sum(axis=0)[None, :]) / (gdp / gdp.sum(axis=0)[None, :])
+    return location_quotient(x, gdp, x.sum(axis=0)[None, :], gdp.sum(axis=0)[None, :])
 
 
 def _patents_and_centres(
@@ -680,7 +650,7 @@ def _province_panel(rng: np.random.Generator, ref: Reference) -> ProvincePanel:
     v.update(_mechanisms(rng, codes, v["gdp_100m_yuan"], dev, coagglo, par[:, 6]))
     lat = np.array([float(r["capital_lat"]) for r in ref.provinces])
     lon = np.array([float(r["capital_lon"]) for r in ref.provinces])
-    w = nested_weights(lat, lon, v["gdp_100m_yuan"].mean(axis=1))
+    w = economic_geographic_matrix(lat, lon, v["gdp_100m_yuan"].mean(axis=1))
     regs = province_regressors(v, coagglo)
     a = _latent_a(rng, regs, w, dev)
     cat = _catalog(ref, "province")

@@ -7,12 +7,15 @@ panel after the spec's ``sample:`` filter; ``ctx`` says which columns are entity
 the spatial weights when the spec names them.
 
 The array cores live beside the registry functions (``panel.py``, ``iv.py``, ``gmm.py``,
-``spatial.py``...) and can be used without a spec.
+``spatial/``...) and can be used without a spec.
+
+Each ``@register(name, keys=...)`` also declares the spec keys the estimator accepts beyond the common
+ones (:mod:`analysis.estimators.keys`); the spec reader rejects any other key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,9 +23,10 @@ from typing import Any
 import pandas as pd
 
 from analysis.errors import SpecError
+from analysis.estimators.keys import COMMON_KEYS, Key
 from analysis.estimators.results import ModelResult
 
-__all__ = ["ESTIMATORS", "FitContext", "SpecError", "get_estimator", "register"]
+__all__ = ["ESTIMATORS", "ESTIMATOR_KEYS", "FitContext", "Key", "SpecError", "get_estimator", "register"]
 
 
 @dataclass(frozen=True)
@@ -51,15 +55,30 @@ class FitContext:
 
 Estimator = Callable[[Mapping[str, Any], pd.DataFrame, FitContext], ModelResult]
 ESTIMATORS: dict[str, Estimator] = {}
+ESTIMATOR_KEYS: dict[str, tuple[Key, ...]] = {}
+_COMMON_NAMES = frozenset(k.name for k in COMMON_KEYS)
 
 
-def register(name: str) -> Callable[[Estimator], Estimator]:
-    """Register ``fn`` as the estimator called ``name`` in specs."""
+def register(name: str, *, keys: Sequence[Key] = ()) -> Callable[[Estimator], Estimator]:
+    """Register ``fn`` as the estimator called ``name`` in specs.
+
+    Parameters
+    ----------
+    name : str
+        The name a spec gives in ``estimator:``.
+    keys : sequence of Key
+        The spec keys the estimator reads beyond :data:`~analysis.estimators.keys.COMMON_KEYS`.
+    """
+    own = tuple(keys)
+    clash = sorted(_COMMON_NAMES & {k.name for k in own})
+    if clash or len({k.name for k in own}) != len(own):
+        raise RuntimeError(f"estimator {name!r}: keys {clash or [k.name for k in own]} declared twice")
 
     def deco(fn: Estimator) -> Estimator:
         if name in ESTIMATORS and ESTIMATORS[name] is not fn:
             raise RuntimeError(f"estimator {name!r} registered twice")
         ESTIMATORS[name] = fn
+        ESTIMATOR_KEYS[name] = own
         return fn
 
     return deco

@@ -43,24 +43,26 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from analysis.estimators import FitContext, SpecError, register
-from analysis.estimators.panel import (
+from analysis.estimators import FitContext, Key, SpecError, register
+from analysis.estimators.design import (
     Design,
+    build_design,
+    cov_label,
+    cov_options,
+    model_terms,
+    model_where,
+    within_r2,
+)
+from analysis.estimators.linear import (
     FEArrays,
     LinearFit,
     _codes,
     _collinear_columns,
     absorb,
-    build_design,
-    cov_label,
-    cov_options,
     fe_arrays,
     linear_fit,
-    model_terms,
-    model_where,
     not_nested_absorbed,
     sandwich_cov,
-    within_r2,
 )
 from analysis.estimators.results import ModelResult, TestStat
 
@@ -272,7 +274,16 @@ def _prepare(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> _
                    cov_type=ctype, clusters=clusters, by=by, effects=effects)
 
 
-@register("fe_iv")
+#: Spec keys of ``fe_iv`` and of its ``first_stage`` (the runner builds the first stage from the fe_iv model).
+IV_KEYS = (
+    Key("endog", "endogenous regressors (terms), instrumented"),
+    Key("instruments", "excluded instruments (terms)"),
+    Key("first_stage", "`true`: report the first stage as its own column before this one"),
+    Key("first_stage_id", "id of that first-stage column (default `<id> first stage`)"),
+)
+
+
+@register("fe_iv", keys=IV_KEYS)
 def fit_fe_iv(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> ModelResult:
     """FE-2SLS: ``y`` on ``endog`` (instrumented by ``instruments``) and exogenous ``x``."""
     where = model_where(model)
@@ -295,7 +306,7 @@ def fit_fe_iv(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> 
     )
 
 
-@register("first_stage")
+@register("first_stage", keys=IV_KEYS)
 def fit_first_stage(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> ModelResult:
     """First-stage regression of the (first) endogenous regressor on instruments and exogenous x.
 

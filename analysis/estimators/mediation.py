@@ -27,14 +27,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from analysis.estimators import FitContext, SpecError, register
-from analysis.estimators.panel import (
-    absorb,
+from analysis.estimators import FitContext, Key, SpecError, register
+from analysis.estimators.design import (
     build_design,
     cov_label,
     fe_linear_fit,
     model_terms,
     model_where,
+)
+from analysis.estimators.linear import (
+    absorb,
 )
 from analysis.estimators.results import EffectEstimate, ModelResult, TestStat
 
@@ -114,7 +116,13 @@ def bootstrap_intervals(draws: np.ndarray, estimate: float, *, level: float = 0.
     return {"percentile": pct, "bias_corrected": bc}
 
 
-@register("mediation")
+@register("mediation", keys=(
+    Key("treatment", "the treatment (a term)"),
+    Key("mediator", "the mediator (a term)"),
+    Key("bootstrap", "`{reps: 1000, seed: <spec seed or 1>, level: 0.95, cluster: entity}`; `ci:` may list "
+        "`[percentile, bias_corrected]` for the reader (both intervals are always reported)",
+        ("reps", "seed", "ci", "level", "cluster")),
+))
 def fit_mediation(model: Mapping[str, Any], data: pd.DataFrame, ctx: FitContext) -> ModelResult:
     """Stepwise mediation with bootstrap effects.
 

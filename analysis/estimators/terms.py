@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators import SpecError
+from analysis.formulas.weights import weights_matrix
 
 __all__ = [
     "Term",
@@ -305,10 +306,7 @@ def spatial_lag(values: pd.Series, data: pd.DataFrame, weights: pd.DataFrame, *,
     if wide.duplicated(["e", "t"]).any():
         raise SpecError(f"panel has duplicate ({entity}, {time}) rows; spatial lags are undefined")
     table = wide.pivot(index="e", columns="t", values="v").reindex(ids)  # NaN where absent
-    wmat = np.zeros((len(ids), len(ids)))
-    wmat[ids.get_indexer(weights["from"].astype(str)), ids.get_indexer(weights["to"].astype(str))] = (
-        weights["w"].to_numpy(dtype=float)
-    )
+    wmat = weights_matrix(weights, ids)
     vals = table.to_numpy(dtype=float)
     # W x with NaN wherever a neighbour with non-zero weight is missing in that period
     filled = np.nan_to_num(vals, nan=0.0)

@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from analysis.formulas.weights import row_standardise, weights_long
+
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
 
@@ -413,15 +415,6 @@ def haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayL
     dlmb = np.radians(np.asarray(lon2, float) - np.asarray(lon1, float))
     a = np.sin(dphi / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2.0) ** 2
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
-
-
-def row_standardise(w: ArrayLike) -> FloatArray:
-    """Zero the diagonal and divide every row by its sum (rows summing to zero stay zero)."""
-    m = np.array(w, dtype=float)
-    np.fill_diagonal(m, 0.0)
-    sums = m.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(sums > 0, m / sums, 0.0)
 
 
 def inverse_distance_matrix(lat: ArrayLike, lon: ArrayLike) -> FloatArray:
@@ -830,7 +823,7 @@ def spatial_weights(units: pd.DataFrame) -> pd.DataFrame:
             mats["economic_geographic"] = (g["unit_code"].to_numpy(),
                                            economic_geographic_matrix(g["lat"], g["lon"], g["mean_gdp"]))
         for name, (cc, w) in mats.items():
-            n = len(cc)
-            frames.append(pd.DataFrame({"matrix_name": name, "level": level, "i": np.repeat(cc, n),
-                                        "j": np.tile(cc, n), "w": w.ravel()}))
+            lw = weights_long(w, cc)
+            frames.append(pd.DataFrame({"matrix_name": name, "level": level, "i": lw["from"].to_numpy(),
+                                        "j": lw["to"].to_numpy(), "w": lw["w"].to_numpy()}))
     return pd.concat(frames, ignore_index=True)

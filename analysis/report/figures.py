@@ -35,6 +35,9 @@ from matplotlib import cm, colors, patches, ticker  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from analysis.estimators.moran import moran_i as _moran_i  # noqa: E402
+from analysis.formulas.weights import row_standardise, weights_matrix  # noqa: E402
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -273,6 +276,27 @@ def ols_line(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -
     return OLSLine(intercept=intercept, slope=slope, r2=r2, n=int(xa.size))
 
 
+def _unit_weights(values: pd.Series, weights: pd.DataFrame, *,
+                  standardize_rows: bool) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Units with a value (sorted), their values and W among them (self-pairs dropped)."""
+    w = _require(weights, ["from", "to", "w"], "moran_scatter_data weights")
+    v = values.dropna().astype(float)
+    units = pd.Index(sorted(v.index.astype(str)))
+    v.index = v.index.astype(str)
+    w = w.assign(**{"from": w["from"].astype(str), "to": w["to"].astype(str)})
+    mat = weights_matrix(w[w["from"] != w["to"]], units)
+    if standardize_rows:
+        rs = mat.sum(axis=1, keepdims=True)
+        if np.any(rs == 0):
+            bad = list(units[(rs == 0).ravel()])
+            raise FigureDataError(f"moran_scatter_data: units without neighbours in W: {bad}")
+        mat = row_standardise(mat)
+    x = v.reindex(units).to_numpy()
+    if x.std() == 0:
+        raise FigureDataError("moran_scatter_data: the variable is constant across units")
+    return units, x, mat
+
+
 def moran_scatter_data(
     values: pd.Series, weights: pd.DataFrame, *, standardize_rows: bool = True
 ) -> pd.DataFrame:
@@ -294,36 +318,15 @@ def moran_scatter_data(
         Index: unit; columns ``z`` = (x - mean)/sd (population sd) and ``wz`` = sum_j w_ij z_j.
         With row-standardised W, the slope of ``wz`` on ``z`` is Moran's I = z'Wz / z'z.
     """
-    w = _require(weights, ["from", "to", "w"], "moran_scatter_data weights")
-    v = values.dropna().astype(float)
-    units = pd.Index(sorted(v.index.astype(str)))
-    v.index = v.index.astype(str)
-    w = w.assign(**{"from": w["from"].astype(str), "to": w["to"].astype(str)})
-    w = w[w["from"].isin(units) & w["to"].isin(units) & (w["from"] != w["to"])]
-    mat = (
-        w.pivot_table(index="from", columns="to", values="w", aggfunc="sum")
-        .reindex(index=units, columns=units)
-        .fillna(0.0)
-        .to_numpy()
-    )
-    if standardize_rows:
-        rs = mat.sum(axis=1, keepdims=True)
-        if np.any(rs == 0):
-            bad = list(units[(rs == 0).ravel()])
-            raise FigureDataError(f"moran_scatter_data: units without neighbours in W: {bad}")
-        mat = mat / rs
-    x = v.reindex(units).to_numpy()
-    sd = x.std()
-    if sd == 0:
-        raise FigureDataError("moran_scatter_data: the variable is constant across units")
-    z = (x - x.mean()) / sd
+    units, x, mat = _unit_weights(values, weights, standardize_rows=standardize_rows)
+    z = (x - x.mean()) / x.std()
     return pd.DataFrame({"z": z, "wz": mat @ z}, index=units)
 
 
 def moran_i(values: pd.Series, weights: pd.DataFrame) -> float:
-    """Global Moran's I = z'Wz / z'z with row-standardised W (``n/S0`` = 1)."""
-    d = moran_scatter_data(values, weights)
-    return float(d["z"] @ d["wz"] / (d["z"] @ d["z"]))
+    """Global Moran's I with row-standardised W (:func:`analysis.estimators.moran.moran_i`, ``n/S0`` = 1)."""
+    _, x, mat = _unit_weights(values, weights, standardize_rows=True)
+    return _moran_i(x, mat).I
 
 
 # ---------------------------------------------------------------------------------------- figures

@@ -8,9 +8,10 @@ is the thin layer between the YAML and the estimators:
   (relative to the spec file), or a CSV given on the command line;
 - :func:`apply_sample` evaluates a ``sample:`` filter (an SQL boolean expression) with DuckDB on the
   data frame, in an in-memory connection without file or network access;
-- :func:`load_weights` reads spatial weights ``{table: fct_spatial_weights, matrix: ...}`` or
-  ``{csv: path}`` (columns ``from, to, w``) and row-standardises them unless ``standardize: false``;
-  (:mod:`analysis.formulas.weights` turns long weights into a dense matrix.)
+- :func:`load_weights` (:mod:`analysis.studies.weights`) reads spatial weights
+  ``{table: fct_spatial_weights, matrix: ...}`` or ``{csv: path}`` (columns ``from, to, w``) and
+  row-standardises them unless ``standardize: false``; (:mod:`analysis.formulas.weights` turns long
+  weights into a dense or sparse matrix.) The file readers are in :mod:`analysis.studies.readers`.
 
 Three spec kinds exist: ``models`` (the default; a list of models), ``descriptives`` (a list of
 ``variables`` summarised as Obs, Mean, Sd, Min, Max) and ``moran`` (global Moran's I of each of
@@ -38,8 +39,10 @@ import pandas as pd
 import yaml
 
 from analysis.estimators import SpecError
+from analysis.estimators.keys import check_model_keys
 from analysis.estimators.terms import parse_term, required_columns
-from analysis.formulas.weights import standardize_weights
+from analysis.studies.readers import read_csv_panel, read_table
+from analysis.studies.weights import load_weights
 
 __all__ = [
     "Spec",
@@ -55,7 +58,6 @@ __all__ = [
     "check_columns",
 ]
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _FORBIDDEN_SQL = re.compile(
     r";|--|/\*|\b(select|attach|detach|copy|install|load|pragma|create|drop|insert|update|delete|"
     r"alter|export|import|call|set|read_\w+|glob)\b",
@@ -194,6 +196,7 @@ def _validate_model(m: Any, i: int, defaults: Mapping[str, Any]) -> dict[str, An
     est = model.get("estimator")
     if not isinstance(est, str) or not est:
         raise SpecError(f"{where}: no estimator given")
+    check_model_keys(model, where=where, from_defaults=set(defaults) - set(m))
     if est != "mediation" and model.get("y") is None:
         raise SpecError(f"{where}: no dependent variable (y:) given")
     for key in _TERM_KEYS:
@@ -310,43 +313,6 @@ def _parse_moran(raw: Mapping[str, Any], *, name: str, data: Mapping[str, Any], 
 
 
 # ---------------------------------------------------------------------------------- data
-def read_csv_panel(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """Read a panel CSV, skipping leading ``#`` comment lines; ``string_columns`` stay text."""
-    p = Path(path)
-    if not p.is_file():
-        raise SpecError(f"data file {str(p)!r} not found")
-    skip = 0
-    with p.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("#"):
-                skip += 1
-            else:
-                break
-    try:
-        df = pd.read_csv(p, skiprows=skip, dtype={c: str for c in string_columns})
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SpecError(f"data file {str(p)!r}: cannot read CSV: {exc}") from None
-    return df
-
-
-def read_table(warehouse: str | Path, table: str) -> pd.DataFrame:
-    """Read a whole table or view from a DuckDB warehouse file (read-only)."""
-    import duckdb
-
-    if not _IDENT.match(table):
-        raise SpecError(f"data table {table!r} is not a valid table name")
-    wh = Path(warehouse)
-    if not wh.is_file():
-        raise SpecError(
-            f"warehouse {str(wh)!r} not found (build it with `agglo build`, or pass --data CSV)"
-        )
-    con = duckdb.connect(str(wh), read_only=True)
-    try:
-        return con.execute(f"select * from {table}").df()
-    except duckdb.CatalogException:
-        raise SpecError(f"table {table!r} not found in warehouse {str(wh)!r}") from None
-    finally:
-        con.close()
 
 
 def load_data(spec: Spec, *, data: str | Path | None = None,
@@ -438,80 +404,3 @@ def check_columns(spec: Spec, model: Mapping[str, Any], data: pd.DataFrame) -> N
             close = difflib.get_close_matches(col, [str(c) for c in data.columns], n=3)
             hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
             raise SpecError(f"spec {spec.name}, model {model['id']!r}: variable {col!r} is not in the data{hint}")
-
-
-# ---------------------------------------------------------------------------------- weights
-_FROM_NAMES = ("from", "i", "from_code", "origin", "row")
-_TO_NAMES = ("to", "j", "to_code", "destination", "col")
-_W_NAMES = ("w", "weight", "value")
-_MATRIX_NAMES = ("matrix", "matrix_name", "name")
-
-
-def _pick(df: pd.DataFrame, names: Sequence[str], what: str, source: str) -> str:
-    for n in names:
-        if n in df.columns:
-            return n
-    raise SpecError(f"weights {source}: no {what} column (expected one of {list(names)})")
-
-
-def load_weights(spec_weights: Mapping[str, Any] | None = None, *, csv: str | Path | None = None,
-                 base_dir: Path | None = None, warehouse: str | Path | None = None,
-                 where: str = "weights") -> pd.DataFrame:
-    """Read spatial weights into long form ``from, to, w`` (codes as text).
-
-    Parameters
-    ----------
-    spec_weights : mapping, optional
-        ``{table: fct_spatial_weights, matrix: <name>}`` or ``{csv: <path>}``, plus optional
-        ``standardize: false`` (default true: rows are scaled to sum to 1).
-    csv : str or Path, optional
-        A CSV overriding ``spec_weights`` (``agglo estimate --weights``); columns ``from, to, w``.
-    base_dir : Path, optional
-        Folder a relative ``csv:`` path resolves against (the spec's folder).
-    warehouse : str or Path, optional
-        DuckDB file for ``table:``.
-    where : str
-        Prefix for error messages (for example the model id).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``from``, ``to``, ``w``; the diagonal (i == j) removed.
-    """
-    spec_weights = dict(spec_weights or {})
-    standardize = bool(spec_weights.get("standardize", True))
-    if csv is not None:
-        raw = read_csv_panel(csv, string_columns=[*_FROM_NAMES, *_TO_NAMES])
-        source = str(csv)
-    elif "csv" in spec_weights:
-        p = Path(str(spec_weights["csv"]))
-        if not p.is_absolute() and base_dir is not None:
-            p = base_dir / p
-        raw = read_csv_panel(p, string_columns=[*_FROM_NAMES, *_TO_NAMES])
-        source = str(p)
-    elif "table" in spec_weights:
-        if warehouse is None:
-            from analysis.paths import DEFAULT_WAREHOUSE
-
-            warehouse = DEFAULT_WAREHOUSE
-        raw = read_table(warehouse, str(spec_weights["table"]))
-        source = f"table {spec_weights['table']}"
-        matrix = spec_weights.get("matrix")
-        if matrix is not None:
-            mcol = _pick(raw, _MATRIX_NAMES, "matrix", source)
-            raw = raw[raw[mcol].astype(str) == str(matrix)]
-            if raw.empty:
-                raise SpecError(f"{where}: no weights for matrix {matrix!r} in {source}")
-    else:
-        raise SpecError(f"{where}: weights must be {{table: ..., matrix: ...}} or {{csv: path}}")
-    f = _pick(raw, _FROM_NAMES, "from", source)
-    t = _pick(raw, _TO_NAMES, "to", source)
-    wc = _pick(raw, _W_NAMES, "w", source)
-    out = pd.DataFrame({"from": raw[f].astype(str).to_numpy(), "to": raw[t].astype(str).to_numpy(),
-                        "w": pd.to_numeric(raw[wc], errors="coerce").to_numpy(dtype=float)})
-    if out["w"].isna().any():
-        raise SpecError(f"{where}: non-numeric or missing weights in {source}")
-    if out.duplicated(["from", "to"]).any():
-        raise SpecError(f"{where}: duplicate (from, to) pairs in {source}")
-    out = out[out["from"] != out["to"]].reset_index(drop=True)
-    return standardize_weights(out) if standardize else out

@@ -170,7 +170,8 @@ def norm_alias(text: str) -> str:
     return "".join(text.lower().split())
 
 
-def _read_seed(name: str, seeds_dir: Path) -> list[dict[str, str]]:
+def read_seed(name: str, seeds_dir: Path = SEEDS_DIR) -> list[dict[str, str]]:
+    """Rows of ``<seeds_dir>/<name>.csv`` as dicts (an AggloError names a missing seed)."""
     path = seeds_dir / f"{name}.csv"
     if not path.exists():
         raise AggloError(f"{path}: reference seed missing; restore it from the repository (git checkout)")
@@ -249,31 +250,31 @@ def load_reference(seeds_dir: Path = SEEDS_DIR, dbt_project: Path = DBT_PROJECT)
     """
     aliases: dict[str, dict[str, str]] = {"province": {}, "prefecture": {}, "county": {}}
     alias_names: dict[str, dict[str, str]] = {"province": {}, "prefecture": {}, "county": {}}
-    for row in _read_seed("division_aliases", seeds_dir):
+    for row in read_seed("division_aliases", seeds_dir):
         aliases.setdefault(row["level"], {})[row["alias_norm"]] = row["code"]
         alias_names.setdefault(row["level"], {})[row["alias_norm"]] = row["alias"]
-    provinces = _read_seed("provinces", seeds_dir)
+    provinces = read_seed("provinces", seeds_dir)
     indicators = {
         (r["level"], r["indicator_code"]): (
             r["unit"],
             float(r["min_plausible"]) if r["min_plausible"] else -math.inf,
             float(r["max_plausible"]) if r["max_plausible"] else math.inf,
         )
-        for r in _read_seed("indicator_catalog", seeds_dir)
+        for r in read_seed("indicator_catalog", seeds_dir)
     }
     codes = {
         "province": {r["province_code"] for r in provinces},
-        "prefecture": {r["prefecture_code"] for r in _read_seed("prefectures", seeds_dir)},
-        "county": {r["county_code"] for r in _read_seed("counties", seeds_dir)},
+        "prefecture": {r["prefecture_code"] for r in read_seed("prefectures", seeds_dir)},
+        "county": {r["county_code"] for r in read_seed("counties", seeds_dir)},
         "sectors": {
-            r["sector_code"] for r in _read_seed("sectors", seeds_dir)
+            r["sector_code"] for r in read_seed("sectors", seeds_dir)
             if r.get("in_employment_yearbook", "true").lower() == "true"
         },
-        "industries": {r["industry_code"] for r in _read_seed("cic_divisions", seeds_dir)},
+        "industries": {r["industry_code"] for r in read_seed("cic_divisions", seeds_dir)},
     }
     conversions = {
         (r["from_unit"], r["to_unit"]): float(r["factor"])
-        for r in _read_seed("unit_conversions", seeds_dir)
+        for r in read_seed("unit_conversions", seeds_dir)
     }
     return Reference(
         aliases=aliases,

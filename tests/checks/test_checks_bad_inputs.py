@@ -20,7 +20,8 @@ import pytest
 from conftest import demo_raw_dir
 
 from analysis.checks.checkpoint import validate_raw
-from analysis.errors import AggloError, main
+from analysis.cli import main
+from analysis.errors import AggloError
 from analysis.pipeline import build
 
 Edit = Callable[[list[str]], list[str]]

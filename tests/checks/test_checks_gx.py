@@ -26,7 +26,7 @@ from analysis.checks.checkpoint import (
     suite_parameters,
 )
 from analysis.errors import AggloError
-from analysis.paths import PROJECT_ROOT
+from analysis.paths import PROJECT_ROOT, SPECS_DIR
 from analysis.warehouse.raw_validation import load_reference
 
 
@@ -116,7 +116,7 @@ def broken_warehouse(demo_warehouse, tmp_path_factory) -> tuple[Path, dict[str, 
     """A copy of the demo warehouse with one fault planted per rule; returns it and what was planted."""
     path = tmp_path_factory.mktemp("broken") / "agglo.duckdb"
     shutil.copyfile(demo_warehouse, path)
-    uses = study_column_uses(PROJECT_ROOT / "analysis" / "specs")
+    uses = study_column_uses(SPECS_DIR)
     used = sorted({c for _, t, c in uses if t == "fct_province_years"} - {"province_code", "year", "ami"})
     constant, all_missing = used[0], used[1]
     con = duckdb.connect(str(path))
@@ -241,3 +241,9 @@ def test_summary_names_the_file_the_build_publishes():
     published = Path("/data/warehouse/agglo.duckdb")
     assert _published_name(building_path(published)) == published
     assert _published_name(published) == published
+
+
+def test_study_columns_refuses_a_folder_without_specs(tmp_path) -> None:
+    # A moved specs folder once made the study_columns suite pass with nothing checked.
+    with pytest.raises(AggloError, match="no study specs"):
+        study_column_uses(tmp_path)

@@ -22,6 +22,13 @@ import pytest
 
 from analysis.demo.generate import COUNTY_YEARS, PLANTED, PROVINCE_YEARS, SEEDS_DIR, write_demo
 from analysis.estimators.gmm import GmmFit, GmmStyle, IvStyle, dpd_gmm
+from analysis.formulas.indices import (
+    coagglomeration,
+    economic_geographic_matrix,
+    location_quotient,
+    perpetual_inventory,
+    solow_ln_tfp,
+)
 from analysis.paths import PROJECT_ROOT
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
@@ -104,10 +111,9 @@ def province_agglomeration(raw: Path) -> pd.DataFrame:
     out = pd.DataFrame(index=e.index)
     for name, cols in (("magglo", ["C"]), ("psagglo", PS)):
         g = e[cols].sum(axis=1)
-        nat = g.groupby(level="year").transform("sum") / total.groupby(level="year").transform("sum")
-        out[name] = (g / total) / nat
-    m, p = out["magglo"], out["psagglo"]
-    out["coagglo"] = 1 - (m - p).abs() / (m + p) + (m + p)
+        out[name] = location_quotient(g, total, g.groupby(level="year").transform("sum"),
+                                      total.groupby(level="year").transform("sum"))
+    out["coagglo"] = coagglomeration(out["magglo"], out["psagglo"])
     return out
 
 
@@ -226,14 +232,9 @@ def _economic_geographic_lag(df: pd.DataFrame, col: str) -> pd.Series:
     """
     prov = _seed("provinces").set_index("province_code")
     codes = sorted(df["province_code"].unique())
-    lat = np.radians(prov.loc[codes, "capital_lat"].astype(float).to_numpy())
-    lon = np.radians(prov.loc[codes, "capital_lon"].astype(float).to_numpy())
-    h = (np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
-         + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2)
-    d = 2 * np.arcsin(np.sqrt(h))
     ybar = df.groupby("province_code")["gdp_100m_yuan"].mean().loc[codes].to_numpy()
-    w = np.where(d > 0, 1 / np.where(d > 0, d, 1), 0.0) * (ybar / ybar.mean())[None, :]
-    w = w / w.sum(axis=1, keepdims=True)
+    w = economic_geographic_matrix(prov.loc[codes, "capital_lat"].astype(float).to_numpy(),
+                                   prov.loc[codes, "capital_lon"].astype(float).to_numpy(), ybar)
     wide = df.pivot(index="province_code", columns="year", values=col).loc[codes]
     lag = pd.DataFrame(w @ wide.to_numpy(), index=wide.index, columns=wide.columns).stack()
     return pd.Series(lag.loc[list(zip(df["province_code"], df["year"], strict=True))].to_numpy(), index=df.index)
@@ -465,11 +466,12 @@ def test_patents_elasticity_on_manufacturing_lq(province: pd.DataFrame) -> None:
 def test_growth_on_paper_002_agglomeration_indices(province: pd.DataFrame) -> None:
     """Each planted beta recovered within +-0.5 (index sd ~0.2-0.3, noise sd 0.3)."""
     df = province.copy()
-    gdp_share = df["gdp_100m_yuan"] / df.groupby("year")["gdp_100m_yuan"].transform("sum")
+    gdp_total = df.groupby("year")["gdp_100m_yuan"].transform("sum")
     cols = {"enterprises": "industrial_enterprises", "value_added": "industrial_value_added_100m_yuan",
             "capital": "industrial_total_assets_100m_yuan", "employment": "industrial_employment_10k"}
     for name, col in cols.items():
-        df["agg_" + name] = (df[col] / df.groupby("year")[col].transform("sum")) / gdp_share
+        df["agg_" + name] = location_quotient(df[col], df["gdp_100m_yuan"],
+                                              df.groupby("year")[col].transform("sum"), gdp_total)
     r = twoway_ols(df, "gdp_growth_pct", ["agg_" + k for k in cols], "province_code", "year")
     for name in cols:
         assert r.loc["agg_" + name, "coef"] == pytest.approx(PLANTED[f"beta_agg_{name}"], abs=0.5), name
@@ -481,13 +483,8 @@ def _county_tfp(wide: pd.DataFrame) -> pd.Series:
     out = []
     for _code, g in wide.groupby(level=0):
         real = (g["fixed_asset_investment_10k_yuan"] / (g["investment_price_index"] / 100)).to_numpy()
-        growth = (real[-1] / real[0]) ** (1 / (len(real) - 1)) - 1
-        k = [real[0] / (growth + delta)]
-        for i in real[1:]:
-            k.append((1 - delta) * k[-1] + i)
-        ln_tfp = (np.log(g["gdp_10k_yuan"]) - alpha * np.log(k)
-                  - (1 - alpha) * np.log(g["labor_force_10k"]))
-        out.append(ln_tfp)
+        k = perpetual_inventory(real, delta=delta)
+        out.append(pd.Series(solow_ln_tfp(g["gdp_10k_yuan"], k, g["labor_force_10k"], alpha=alpha), index=g.index))
     return pd.concat(out)
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from analysis.estimators import SpecError
 from analysis.estimators.moran import moran_i
-from analysis.paths import PROJECT_ROOT
+from analysis.formulas.weights import row_standardise, weights_long
+from analysis.paths import SPECS_DIR
 from analysis.studies.runner import MORAN_COLUMNS, run_spec, write_results, write_tables
 from analysis.studies.spec import load_spec, parse_spec
 
@@ -39,16 +40,14 @@ def case(tmp_path):
     rng = np.random.default_rng(3)
     W = _lattice()
     n = W.shape[0]
-    Wr = W / W.sum(axis=1, keepdims=True)
+    Wr = row_standardise(W)
     ids = [f"r{i:02d}" for i in range(n)]
     rows = []
     for t in range(2001, 2005):
         v = np.linalg.solve(np.eye(n) - 0.6 * Wr, rng.normal(size=n))
         rows.append(pd.DataFrame({"region": ids, "year": t, "v": v, "u": rng.normal(size=n) + 5}))
     panel = pd.concat(rows, ignore_index=True)
-    ii, jj = np.nonzero(W)
-    pd.DataFrame({"from": [ids[i] for i in ii], "to": [ids[j] for j in jj], "w": 1.0}).to_csv(
-        tmp_path / "w.csv", index=False)
+    weights_long(W, ids, drop_zeros=True).to_csv(tmp_path / "w.csv", index=False)
     raw = {"title": "Moran test", "kind": "moran", "data": {"csv": "unused.csv"},
            "panel": {"entity": "region", "time": "year"}, "variables": ["v", "log(u)"],
            "weights": {"csv": "w.csv"}, "permutations": 199, "seed": 5}
@@ -116,7 +115,7 @@ def test_moran_spec_errors(case, tmp_path):
 
 
 def test_paper001_moran_spec_parses():
-    spec = load_spec(PROJECT_ROOT / "analysis" / "specs" / "p001_moran.yml")
+    spec = load_spec(SPECS_DIR / "p001_moran.yml")
     assert spec.kind == "moran" and spec.variables == ("coagglo", "ami")
     assert spec.weights["matrix"] == "economic_geographic" and spec.permutations == 999
 

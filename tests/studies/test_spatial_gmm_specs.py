@@ -14,10 +14,10 @@ import pytest
 
 from analysis.estimators import FitContext, get_estimator
 from analysis.estimators.spatial import spatial_lag_panel
-from analysis.paths import PROJECT_ROOT
+from analysis.paths import SPECS_DIR
 from analysis.studies.spec import load_spec
 
-SPECS = PROJECT_ROOT / "analysis" / "specs"
+SPECS = SPECS_DIR
 
 
 def _county_panel(seed: int = 7, n: int = 60, divisions: tuple[str, ...] = ("13", "27", "39"),
