@@ -241,15 +241,16 @@ def _raw_frame(raw_dir: Path, name: str, ref: Reference) -> pd.DataFrame | None:
 
 
 def _load_frames(
-    validations: list[Validation], db_path: Path, raw_dir: Path, ref: Reference
+    validations: list[Validation], db_path: Path, raw_dir: Path, ref: Reference,
+    on_closed: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """DataFrames by suite name; a string value is why the data could not be read."""
+    """DataFrames by suite name; a string value is why the data could not be read.
+
+    The warehouse is read first; ``on_closed`` is called once it is closed (the raw files follow).
+    """
     import duckdb
 
     frames: dict[str, Any] = {}
-    for v in validations:
-        if v.kind == "raw":
-            frames[v.suite] = _raw_frame(raw_dir, v.target, ref)
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         tables = {r[0] for r in con.execute(
@@ -269,6 +270,11 @@ def _load_frames(
                 frames[v.suite] = _study_columns(con, PROJECT_ROOT / v.target, tables)
     finally:
         con.close()
+    if on_closed is not None:
+        on_closed()
+    for v in validations:
+        if v.kind == "raw":
+            frames[v.suite] = _raw_frame(raw_dir, v.target, ref)
     return frames
 
 
@@ -477,7 +483,8 @@ def run_checkpoint(
         Checkpoint definition (default ``expectations/checkpoint.yml``).
     on_data_loaded : callable, optional
         Called once every table has been read and the warehouse file closed (from then on the
-        checkpoint no longer touches ``db_path``; ``agglo run`` then starts the specs).
+        checkpoint no longer touches ``db_path``; ``agglo run`` then starts the specs); the raw
+        files are read after it.
 
     Returns
     -------
@@ -499,9 +506,7 @@ def run_checkpoint(
     settings, validations = load_checkpoint(checkpoint_file)
     docs_dir = docs_dir or REPORTS_DIR / settings.get("data_docs_subdir", "data_docs")
     params = suite_parameters(ref, settings)
-    frames = _load_frames(validations, db_path, raw_dir, ref)
-    if on_data_loaded is not None:
-        on_data_loaded()
+    frames = _load_frames(validations, db_path, raw_dir, ref, on_closed=on_data_loaded)
     shutil.rmtree(docs_dir, ignore_errors=True)
     docs_dir.mkdir(parents=True, exist_ok=True)
     context = _gx_context(docs_dir)
