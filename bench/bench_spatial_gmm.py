@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     load0 = os.getloadavg()[0]
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     data = make_data()
     W, X, y, yd, xg = data["W"], data["X"], data["y"], data["yd"], data["xg"]
     rows: list[tuple[str, float, str, str]] = []  # task, wall s, ratio, check
@@ -254,7 +255,6 @@ def main(argv: list[str] | None = None) -> None:
 
     load1 = os.getloadavg()[0]
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     lines = [
         "",
         f"## Spatial and GMM estimators vs peers ({stamp}, bench/bench_spatial_gmm.py; commit {rev or '?'})",
