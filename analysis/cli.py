@@ -32,6 +32,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_storage_version(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--storage-version", default=None, metavar="VERSION",
+        help="DuckDB storage version of the published file: the oldest DuckDB that must read it, e.g. "
+             "v1.1.0, or 'latest' (no conversion; DuckDB >= 2.0 only). Default: $AGGLO_STORAGE_VERSION, "
+             "else v1.1.0 (docs/clients.md)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for every sub-command."""
     parser = argparse.ArgumentParser(
@@ -44,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="write the synthetic demo raw data (fixed seed)")
     p.add_argument("--out", type=Path, default=DEFAULT_RAW_DIR, help="output directory")
     p.add_argument("--seed", type=int, default=20240601, help="random seed")
+    p.add_argument("--scale", choices=["demo", "national"], default="demo",
+                   help="demo: the small committed data/demo (default); national: every county of the 31 "
+                        "provinces and a firms.csv (write it to a scratch --out, about 0.5 GB)")
+    p.add_argument("--firms", type=int, default=None, metavar="N",
+                   help="national scale: firm-years in firms.csv (default 5,400,000; 0 = none)")
+    p.add_argument("--provinces", default=None, metavar="CODES",
+                   help="national scale: comma-separated province codes whose counties are generated "
+                        "(default: all 31; a small sample for tests)")
 
     p = sub.add_parser("ingest", help="read NBS portal exports and yearbook tables into a raw directory")
     p.add_argument("inputs", nargs="+", type=Path, metavar="FILE_OR_DIR", help="files or directories to read")
@@ -60,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
     p.add_argument("--skip-checks", action="store_true", help="do not run the GE checkpoint before publishing")
+    _add_storage_version(p)
 
     p = sub.add_parser("check", help="run the Great Expectations checkpoint")
     _add_common(p)
@@ -67,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="run every study spec against the published warehouse")
     _add_common(p)
-    p.add_argument("--specs", type=Path, default=None, help="directory of specs (default: analysis/specs)")
+    p.add_argument("--specs", type=Path, default=None, help="directory of specs, searched recursively (default: analysis/studies/specs)")
     p.add_argument("--only", nargs="*", default=None, help="spec file stems to run (default: all)")
 
     p = sub.add_parser("estimate", help="run one spec on any panel and write the results JSON")
@@ -85,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help="directory of raw input files")
     p.add_argument("--skip-analysis", action="store_true", help="stop after build and checks")
+    _add_storage_version(p)
     return parser
 
 
@@ -97,9 +116,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if args.command == "demo":
-            from analysis.demo.generate import write_demo
+            if args.scale == "national":
+                from analysis.demo.national import DEFAULT_FIRM_YEARS, write_national
 
-            write_demo(args.out, seed=args.seed)
+                if args.out.resolve() == DEFAULT_RAW_DIR.resolve():
+                    raise AggloError("agglo demo --scale national: give a scratch --out DIR "
+                                     "(data/demo holds the small committed demo)")
+                provinces = [c.strip() for c in args.provinces.split(",")] if args.provinces else None
+                write_national(args.out, seed=args.seed, provinces=provinces,
+                               n_firm_years=DEFAULT_FIRM_YEARS if args.firms is None else args.firms)
+            else:
+                if args.firms is not None or args.provinces:
+                    raise AggloError("agglo demo: --firms and --provinces need --scale national")
+                from analysis.demo.generate import write_demo
+
+                write_demo(args.out, seed=args.seed)
         elif args.command == "ingest":
             from analysis.ingest import ingest
 
@@ -107,13 +138,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "build":
             from analysis.pipeline import build
 
-            build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks)
+            build(raw_dir=args.raw_dir, warehouse=args.warehouse, run_checks=not args.skip_checks,
+                  storage_version=args.storage_version)
         elif args.command == "check":
             from analysis.checks.checkpoint import check
 
             check(warehouse=args.warehouse, raw_dir=args.raw_dir)
         elif args.command == "analyze":
-            from analysis.studies.runner import analyze
+            from analysis.pipeline import analyze
 
             analyze(warehouse=args.warehouse, specs_dir=args.specs, only=args.only)
         elif args.command == "estimate":
@@ -130,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             from analysis.pipeline import run
 
-            run(raw_dir=args.raw_dir, warehouse=args.warehouse, analysis=not args.skip_analysis)
+            run(raw_dir=args.raw_dir, warehouse=args.warehouse, analysis=not args.skip_analysis,
+                storage_version=args.storage_version)
     except AggloError as exc:
         print(f"agglo {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code

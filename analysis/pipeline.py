@@ -3,7 +3,8 @@
 A build never touches the published warehouse until everything has passed::
 
     raw dir --validate_raw--> dbt build (into warehouse/.agglo.building.duckdb)
-            --run_checkpoint--> [analyze] --os.replace--> warehouse/agglo.duckdb --> [report]
+            --run_checkpoint--> [analyze] --copy in storage v1.1.0, os.replace--> warehouse/agglo.duckdb
+            --> [report]
 
 (Overlapped where the data allow, with the same outcome: validate_raw runs while dbt starts, dbt's
 output held back until it passed; ``agglo run`` runs the checkpoint in a child process next to the
@@ -23,14 +24,19 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.errors import AggloError
 from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
 from analysis.warehouse.dbt_runner import DbtResult, run_dbt
 from analysis.warehouse.publish import build_lock, building_path, publish, remove_db
+from analysis.warehouse.storage import resolve_storage_version
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analysis.studies.runner import SpecRun
 
 LOG_ROOT = PROJECT_ROOT / "logs"
 KEEP_BUILD_LOGS = 10
@@ -41,6 +47,25 @@ RAW_FILES_REQUIRED = (
     "county_indicators.csv",
     "county_industry.csv",
 )
+
+
+def analyze(warehouse: Path, specs_dir: Path | None = None, only: Sequence[str] | None = None, *,
+            tables_dir: Path | None = None, quiet: bool = False, raw_dir: Path | None = None,
+            published_as: Path | None = None) -> list[SpecRun]:
+    """``agglo analyze``: estimate every study spec into the ``results`` schema and write ``reports/tables/``.
+
+    The studies layer fits and stores (:func:`analysis.studies.runner.analyze`); each spec's table is
+    written to ``tables_dir`` (default ``reports/tables/``) by :mod:`analysis.report.exports` as soon
+    as the spec is fitted. Arguments as :func:`analysis.studies.runner.analyze`.
+    """
+    from analysis.paths import REPORTS_DIR
+    from analysis.report.exports import tables_writer
+    from analysis.studies.runner import analyze as run_specs
+
+    tables_dir = Path(tables_dir) if tables_dir else REPORTS_DIR / "tables"
+    return run_specs(warehouse, specs_dir, only, on_run=tables_writer(tables_dir, specs_dir),
+                     outputs_note=f"; tables in {tables_dir}", quiet=quiet, raw_dir=raw_dir,
+                     published_as=published_as)
 
 
 class Progress:
@@ -83,7 +108,8 @@ CHECK_MODULES = ("analysis.checks.checkpoint", "great_expectations", "great_expe
                  "great_expectations.data_context.types.base")
 ANALYSIS_MODULES = ("analysis.studies.runner", "analysis.estimators.panel", "analysis.estimators.iv",
                     "analysis.estimators.gmm", "analysis.estimators.spatial", "analysis.estimators.mediation",
-                    "analysis.estimators.moran", "analysis.report.writer", "analysis.report.figures")
+                    "analysis.estimators.moran", "analysis.report.exports", "analysis.report.writer",
+                    "analysis.report.figures")
 
 
 def _prefetch(modules: tuple[str, ...], after: _Background | None = None) -> threading.Thread:
@@ -266,12 +292,14 @@ def _print_where(warehouse: Path) -> None:
             return str(p)
 
     wh, py = rel(warehouse), rel(Path(sys.executable))
+    cli = Path(sys.executable).with_name("duckdb")
+    duckdb_cli = rel(cli) if cli.is_file() else "duckdb"
     print(
         f"\nWarehouse: {warehouse}\n"
-        "Query it (with the project's Python, or the DuckDB CLI if you have it installed):\n"
+        "Query it read-only (the project's DuckDB CLI or Python; other clients: docs/clients.md):\n"
+        f'  {duckdb_cli} -readonly {wh} -c "select * from fct_county_years limit 5"\n'
         f"  {py} -c \"import duckdb; print(duckdb.connect('{wh}', read_only=True)"
         ".sql('select count(*) from fct_province_years'))\"\n"
-        f'  duckdb -readonly {wh} -c "select * from fct_county_years limit 5"\n'
         "Tables: dim_provinces, dim_prefectures, dim_counties, dim_industries, dim_indicators, "
         "fct_province_years, fct_county_years, fct_county_industry_years, fct_*_indicator_values, "
         "index marts (fct_*_location_quotients, fct_ami_scores, fct_gem_in_scores, fct_spatial_weights, ...), "
@@ -283,6 +311,7 @@ def _print_where(warehouse: Path) -> None:
 def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
                        select: str | None = None,
                        before_publish: Callable[[Path], None] | None = None,
+                       storage_version: str | None = None,
                        prefetch: tuple[str, ...] = (), defer_checkpoint: bool = False) -> None:
     """Under the build lock: build a new file, run ``before_publish`` on it, then publish it.
 
@@ -297,12 +326,12 @@ def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
             except BaseException:
                 remove_db(new)
                 raise
-        publish(new, warehouse)
+        publish(new, warehouse, storage_version=storage_version, progress=progress)
     progress(f"published {warehouse}")
 
 
 def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, run_checks: bool = True, *,
-          quiet: bool = False, select: str | None = None) -> Path:
+          quiet: bool = False, select: str | None = None, storage_version: str | None = None) -> Path:
     """Build the warehouse from ``raw_dir`` and publish it over ``warehouse`` if every test passes.
 
     Parameters
@@ -318,6 +347,9 @@ def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, 
     select : str, optional, keyword-only
         dbt node selection (``--select``) to build a part of the project only (tests, debugging),
         with the tests whose parents are all selected; default: everything.
+    storage_version : str, optional, keyword-only
+        DuckDB storage version of the published file (``v1.1.0``: readable by DuckDB >= 1.1; ``latest``:
+        no conversion); default ``$AGGLO_STORAGE_VERSION``, else ``v1.1.0``. See docs/clients.md.
 
     Returns
     -------
@@ -336,14 +368,16 @@ def build(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, 
     >>> build("data/demo", "warehouse/agglo.duckdb")  # doctest: +SKIP
     """
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
-    _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=Progress(quiet=quiet), select=select)
+    version = resolve_storage_version(storage_version)  # a bad value fails before the build
+    _build_and_publish(raw_dir, warehouse, run_checks=run_checks, progress=Progress(quiet=quiet), select=select,
+                       storage_version=version)
     if not quiet:
         _print_where(warehouse)
     return warehouse
 
 
 def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, analysis: bool = True, *,
-        quiet: bool = False) -> Path:
+        quiet: bool = False, storage_version: str | None = None) -> Path:
     """``agglo run``: build -> checks -> analyze (on the new file) -> publish -> report.
 
     Parameters
@@ -356,6 +390,8 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
         Run every study spec and write the report (when those modules exist).
     quiet : bool, keyword-only
         Do not print progress.
+    storage_version : str, optional, keyword-only
+        DuckDB storage version of the published file (see :func:`build`).
 
     Returns
     -------
@@ -368,6 +404,7 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
         When any step before publishing fails (the published file is then unchanged).
     """
     raw_dir, warehouse = Path(raw_dir).expanduser().resolve(), Path(warehouse).expanduser().resolve()
+    version = resolve_storage_version(storage_version)  # a bad value fails before the build
     progress = Progress(quiet=quiet)
 
     def check_and_analyze(new: Path) -> None:
@@ -380,8 +417,6 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
         checker = CheckpointProcess.start(new, raw_dir)
         try:
             checker.wait_data_loaded()
-            from analysis.studies.runner import analyze
-
             progress("running the study specs")
             try:
                 analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
@@ -394,7 +429,7 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
             raise
 
     _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress,
-                       before_publish=check_and_analyze if analysis else None,
+                       before_publish=check_and_analyze if analysis else None, storage_version=version,
                        prefetch=ANALYSIS_MODULES if analysis else (), defer_checkpoint=analysis)
     if analysis:
         from analysis.report.writer import write_report

@@ -6,6 +6,7 @@ Each benchmark prints its figures and appends a dated line to bench/RESULTS.md. 
   data, into a temporary warehouse file (the published warehouse is not touched).
 - ``checks``: bench/bench_checks.py (GE checkpoint cost), if present.
 - ``spatial_gmm``: bench/bench_spatial_gmm.py (SDM and system GMM at 2,850 x 20 vs spreg, pydynpd, R).
+- ``storage``: bench/bench_storage.py (publishing in storage version v1.1.0), if present.
 - ``run``: bench/bench_run.py (``agglo run`` from a fresh clone, cold and warm, with CPU time and load).
 """
 
@@ -58,7 +59,7 @@ def bench_pipeline(reps: int = 3) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Run the named benchmarks (default: all) and append their figures to bench/RESULTS.md."""
-    names = argv or ["pipeline", "checks", "spatial_gmm", "run"]
+    names = argv or ["pipeline", "checks", "spatial_gmm", "storage", "run"]
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for name in names:
         if name == "pipeline":

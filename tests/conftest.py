@@ -39,12 +39,17 @@ def demo_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Path of a DuckDB warehouse built from the demo raw data (session-scoped, built once)."""
+    """Path of a DuckDB warehouse built from the demo raw data (session-scoped, built once).
+
+    Published as ``agglo build`` publishes it, in the default storage version (v1.1.0, whatever
+    ``$AGGLO_STORAGE_VERSION`` says), so that tests/clients/ can open it with old DuckDB clients.
+    """
     from analysis.pipeline import build
+    from analysis.warehouse.storage import DEFAULT_STORAGE_VERSION
 
     raw_dir = demo_raw_dir(tmp_path_factory)
     target = tmp_path_factory.mktemp("demo_warehouse") / "agglo.duckdb"
-    yield build(raw_dir, target, run_checks=False, quiet=True)
+    yield build(raw_dir, target, run_checks=False, quiet=True, storage_version=DEFAULT_STORAGE_VERSION)
 
 
 def validation_file(name: str) -> Path:

@@ -42,25 +42,14 @@ LAYERS: dict[str, int] = {
 }
 
 #: (importer prefix, imported prefix): TEMPORARY exceptions, removed by the branches named.
-TEMPORARY: dict[tuple[str, str], str] = {
-    # studies -> report: the spec runner renders tables itself; the report branch (one table model,
-    # results store) moves table rendering out of analysis/studies/runner.py.
-    ("analysis.studies.runner", "analysis.report"): "report branch, issue 14",
-    # report -> pipeline: writer.py imports building_path through analysis.pipeline instead of
-    # analysis.warehouse.publish (where it lives); the report branch rewrites writer.py.
-    ("analysis.report.writer", "analysis.pipeline"): "report branch, issue 14",
-}
+TEMPORARY: dict[tuple[str, str], str] = {}
 
 #: modules over MAX_LINES on main when issue 14 started, in folders other branches are restructuring
 #: now (TEMPORARY, like the above): at merge each is split, or moved to the "Large modules" table of
 #: docs/architecture.md with its reason. Permanent exceptions live only in that table.
 TEMPORARY_LARGE: dict[str, str] = {
-    "analysis/report/writer.py": "report branch: one table model rendered to md/tex/csv/html",
-    "analysis/report/figures.py": "report folder, restructured by the report branch",
-    "analysis/demo/generate.py": "national-scale branch: analysis/demo/ split into one module per file family",
     "analysis/warehouse/raw_validation.py": "raw contract read from one place (issue 14)",
     "analysis/checks/checkpoint.py": "raw contract read from one place (issue 14)",
-    "analysis/studies/runner.py": "report branch: results store and table rendering move out of the runner",
 }
 
 

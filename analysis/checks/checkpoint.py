@@ -220,6 +220,7 @@ def suite_parameters(ref: Reference, settings: dict[str, Any]) -> dict[str, Any]
         "n_prefectures": len(ref.codes["prefecture"]),
         "n_province_years": n_prov * (p1 - p0 + 1),
         "n_county_years": n_cnty * (c1 - c0 + 1),
+        "n_county_panel_years": c1 - c0 + 1,
         "max_imputed_share": float(settings.get("max_imputed_share", 0.2)),
     }
 
@@ -284,7 +285,8 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
     Parameters
     ----------
     specs_dir : Path
-        Directory of study specs (``analysis/studies/specs``).
+        Directory of study specs (``analysis/studies/specs``, one folder per paper; the paper
+        manifests ``study.yml`` are not specs).
 
     Returns
     -------
@@ -292,9 +294,10 @@ def study_column_uses(specs_dir: Path) -> list[tuple[str, str, str]]:
         Sorted, without duplicates; specs whose data is a CSV are left out.
     """
     from analysis.estimators.terms import required_columns
+    from analysis.studies.manifest import spec_files
     from analysis.studies.spec import load_spec, model_terms
 
-    paths = sorted(specs_dir.glob("*.yml"))
+    paths = spec_files(specs_dir)
     if not paths:  # a moved or mistyped folder must not pass the suite with nothing checked
         raise AggloError(f"{specs_dir}: no study specs (*.yml) found; fix study_columns in "
                          f"{CHECKPOINT_FILE.name}")

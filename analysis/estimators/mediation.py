@@ -14,7 +14,7 @@ errors, percentile intervals and bias-corrected intervals (Efron: ``z0 = Phi^-1(
 the estimate)``, bounds at ``Phi(2 z0 +- z_{1-alpha/2})``). A fixed ``seed`` gives identical intervals.
 
 Moderated mediation (paper 001 eq. 5-9) needs no estimator of its own: it is a set of ``fe`` models
-with interaction terms (``coagglo*mi``), see ``analysis/studies/specs/p001_table9.yml``.
+with interaction terms (``coagglo*mi``), see ``analysis/studies/specs/p001/p001_table9.yml``.
 """
 
 from __future__ import annotations

@@ -488,23 +488,28 @@ def _county_gdp(county_indicators: pd.DataFrame) -> pd.DataFrame:
 
 def county_industry_lq(industries: pd.DataFrame,
                        county_indicators: pd.DataFrame | None = None) -> pd.DataFrame:
-    """``fct_county_industry_location_quotients`` (output and employment LQs within Sichuan).
+    """``fct_county_industry_location_quotients`` (output and employment LQs within the county's province).
 
     With ``county_indicators`` (``int_county_indicators_interpolated``) also ``gdp_10k_yuan`` and
     ``lq_output_gdp = (o_cd / Y_c) / (O_d / Y)``: the division's output relative to county GDP,
     totals over the counties with an output value and a GDP value in the year.
     """
     d = industries.copy()
-    d["lq_output"] = _lq_frame(d, "county_code", "industry_code", "output_value_10k_yuan")
-    d["lq_employment"] = _lq_frame(d, "county_code", "industry_code", "employment_persons")
+    prov = d["county_code"].str[:2]
+    d["lq_output"] = pd.concat([_lq_frame(g, "county_code", "industry_code", "output_value_10k_yuan")
+                                for _, g in d.groupby(prov)])
+    d["lq_employment"] = pd.concat([_lq_frame(g, "county_code", "industry_code", "employment_persons")
+                                    for _, g in d.groupby(prov)])
     cols = ["county_code", "year", "industry_code", "lq_output", "lq_employment"]
     if county_indicators is None:
         return d[cols]
     g = d[d["output_value_10k_yuan"].notna()].merge(_county_gdp(county_indicators),
                                                      on=["county_code", "year"])
-    o_d = g.groupby(["industry_code", "year"])["output_value_10k_yuan"].transform("sum")
-    y_tot = g.drop_duplicates(["county_code", "year"]).groupby("year")["y"].sum()
-    g["lq_output_gdp"] = location_quotient(g["output_value_10k_yuan"], g["y"], o_d, g["year"].map(y_tot))
+    g["prov"] = g["county_code"].str[:2]
+    o_d = g.groupby(["prov", "industry_code", "year"])["output_value_10k_yuan"].transform("sum")
+    y_tot = g.drop_duplicates(["county_code", "year"]).groupby(["prov", "year"])["y"].sum()
+    g["lq_output_gdp"] = location_quotient(g["output_value_10k_yuan"], g["y"], o_d,
+                                           pd.Series(list(zip(g["prov"], g["year"], strict=True)), index=g.index).map(y_tot))
     keys = ["county_code", "year", "industry_code"]
     d = d.merge(g[[*keys, "y", "lq_output_gdp"]].rename(columns={"y": "gdp_10k_yuan"}), on=keys, how="left")
     return d[[*cols, "gdp_10k_yuan", "lq_output_gdp"]]
@@ -693,7 +698,8 @@ def gem_in_scores(county_indicators: pd.DataFrame, catalog: pd.DataFrame, *,
     d = county_indicators[county_indicators["value"].notna()].merge(
         cat[["indicator_code", "dimension", "direction"]], on="indicator_code")
     d["value"] = d["value"].astype(float)
-    d["y"] = _normalise_long(d, "value", ["indicator_code"] + (["year"] if per_year else []))
+    d["prov"] = d["county_code"].str[:2]  # normalised within the county's province
+    d["y"] = _normalise_long(d, "value", ["indicator_code", "prov"] + (["year"] if per_year else []))
     sizes = cat.groupby("dimension").size()
     agg = d.groupby(["county_code", "year", "dimension"])["y"].agg(["mean", "count"]).reset_index()
     agg["score"] = np.where(agg["count"] == agg["dimension"].map(sizes), 2 + 18 * agg["mean"], np.nan)
@@ -745,18 +751,20 @@ def county_tfp(county_indicators: pd.DataFrame, *, delta: float = 0.096,
 
 
 def county_mfg_lq(industries: pd.DataFrame, county_indicators: pd.DataFrame) -> pd.DataFrame:
-    """County manufacturing LQ (O_c / Y_c) / (sum O / sum Y) within Sichuan, per year."""
+    """County manufacturing LQ (O_c / Y_c) / (sum O / sum Y) within the county's province, per year."""
     o = (industries[industries["output_value_10k_yuan"].notna()]
          .groupby(["county_code", "year"])["output_value_10k_yuan"].sum().rename("o").reset_index())
     d = o.merge(_county_gdp(county_indicators), on=["county_code", "year"])
-    d["mfg_lq"] = location_quotient(d["o"], d["y"], d.groupby("year")["o"].transform("sum"),
-                                    d.groupby("year")["y"].transform("sum"))
+    by = [d["county_code"].str[:2], d["year"]]
+    d["mfg_lq"] = location_quotient(d["o"], d["y"], d.groupby(by)["o"].transform("sum"),
+                                    d.groupby(by)["y"].transform("sum"))
     return d
 
 
 def sichuan_region_agglomeration(mfg_lq: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
     """``fct_sichuan_region_agglomeration`` (paper 000 table 2) from :func:`county_mfg_lq`."""
     d = mfg_lq.merge(counties[["county_code", "sichuan_region"]], on="county_code")
+    d = d[d["sichuan_region"].notna()]
     tot = d.groupby("year")[["o", "y"]].sum()
     reg = d.groupby(["sichuan_region", "year"])[["o", "y"]].sum().reset_index()
     reg["mfg_lq"] = location_quotient(reg["o"], reg["y"], reg["year"].map(tot["o"]), reg["year"].map(tot["y"]))
@@ -786,10 +794,14 @@ def province_agglomeration_indices(indicators: pd.DataFrame) -> pd.DataFrame:
 
 def spatial_units(provinces: pd.DataFrame, counties: pd.DataFrame, prefectures: pd.DataFrame,
                   province_indicators: pd.DataFrame, county_indicators: pd.DataFrame) -> pd.DataFrame:
-    """Coordinates and mean GDP / GDP per capita of every province and Sichuan county."""
+    """Coordinates and mean GDP / GDP per capita of every province and of the counties with county data.
+
+    ``unit_group``: the units one weight matrix spans ('CN' for provinces, the province code for
+    counties: county matrices are within a province).
+    """
     pv = province_indicators[province_indicators["value"].notna()]
     pm = pv.pivot_table(index="province_code", columns="indicator_code", values="value", aggfunc="mean")
-    prov = pd.DataFrame({"level": "province", "unit_code": provinces["province_code"],
+    prov = pd.DataFrame({"level": "province", "unit_group": "CN", "unit_code": provinces["province_code"],
                          "lat": provinces["capital_lat"], "lon": provinces["capital_lon"]})
     prov["mean_gdp"] = prov["unit_code"].map(pm.get("gdp_100m_yuan"))
     prov["mean_gdp_per_capita"] = prov["unit_code"].map(pm.get("gdp_per_capita_yuan"))
@@ -800,10 +812,14 @@ def spatial_units(provinces: pd.DataFrame, counties: pd.DataFrame, prefectures: 
     cm = pd.DataFrame({"mean_gdp": cw["gdp_10k_yuan"].groupby(level=0).mean(),
                        "mean_gdp_per_capita": (cw["gdp_10k_yuan"] / cw["population_10k"].replace(0, np.nan))
                        .groupby(level=0).mean()})
-    c = counties.merge(prefectures[["prefecture_code", "lat", "lon"]], on="prefecture_code", how="left")
-    cty = pd.DataFrame({"level": "county", "unit_code": c["county_code"],
-                        "lat": c["seat_lat"].fillna(c["centroid_lat"]).fillna(c["lat"]),
-                        "lon": c["seat_lon"].fillna(c["centroid_lon"]).fillna(c["lon"])})
+    c = counties[counties["county_code"].isin(set(county_indicators["county_code"]))]
+    c = c.merge(prefectures[["prefecture_code", "lat", "lon"]], on="prefecture_code", how="left")
+    capital = provinces.set_index("province_code")
+    cty = pd.DataFrame({"level": "county", "unit_group": c["province_code"], "unit_code": c["county_code"],
+                        "lat": c["seat_lat"].fillna(c["centroid_lat"]).fillna(c["lat"])
+                        .fillna(c["province_code"].map(capital["capital_lat"])),
+                        "lon": c["seat_lon"].fillna(c["centroid_lon"]).fillna(c["lon"])
+                        .fillna(c["province_code"].map(capital["capital_lon"]))})
     cty["mean_gdp"] = cty["unit_code"].map(cm["mean_gdp"])
     cty["mean_gdp_per_capita"] = cty["unit_code"].map(cm["mean_gdp_per_capita"])
     return pd.concat([prov, cty], ignore_index=True)
@@ -812,7 +828,9 @@ def spatial_units(provinces: pd.DataFrame, counties: pd.DataFrame, prefectures: 
 def spatial_weights(units: pd.DataFrame) -> pd.DataFrame:
     """``fct_spatial_weights`` (long: matrix_name, level, i, j, w) from :func:`spatial_units`."""
     frames = []
-    for level, u in units.groupby("level"):
+    if "unit_group" not in units:  # one matrix per level
+        units = units.assign(unit_group=units["level"])
+    for (level, _group), u in units.groupby(["level", "unit_group"]):
         codes = u["unit_code"].to_numpy()
         mats = {"inverse_distance": (codes, inverse_distance_matrix(u["lat"], u["lon"]))}
         e = u[u["mean_gdp_per_capita"].notna()]

@@ -1,10 +1,11 @@
-"""Layout of a spatial Durbin table: Main, Wx, Direct, Indirect, Total (paper 001 table 11).
+"""Spatial layouts as :class:`~analysis.report.table.Table` s: the spatial Durbin table, spatial tests, Moran's I.
 
-:func:`sdm_table` turns one SDM :class:`~analysis.estimators.results.ModelResult` into a frame with one row pair
-per x term (estimate with stars, then the z statistic or standard error in parentheses) and the five
-columns, plus rho / sigma2 / N rows. :func:`spatial_tests_table` lists the LM, robust LM, Wald and LR
-statistics of a fit and its spatial Hausman test (FE vs RE, ``hausman: true``).
-:func:`moran_table` lays out a Moran's I table (one row per period; I, z and p-values per variable).
+:func:`sdm_table` turns one SDM :class:`~analysis.estimators.results.ModelResult` into a table with one
+row pair per x term (estimate with stars, then the z statistic or standard error in parentheses) and
+the columns Main, Wx, Direct, Indirect, Total (paper 001 table 11), plus rho / sigma2 / N rows.
+:func:`spatial_tests_table` lists the LM, robust LM, Wald and LR statistics of a fit and its spatial
+Hausman test (FE vs RE, ``hausman: true``) as numbers. :func:`moran_table` lays out a Moran's I table
+(one row per period; I, z and p-values per variable).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from analysis.estimators.results import ModelResult
+from analysis.report.table import BLANK, Cell, Row, Table, number, stars
 
 COLUMNS = ("Main", "Wx", "Direct", "Indirect", "Total")
 TEST_ROWS = (("lm_lag", "LM (lag)"), ("rlm_lag", "Robust LM (lag)"), ("lm_error", "LM (error)"),
@@ -21,20 +23,14 @@ TEST_ROWS = (("lm_lag", "LM (lag)"), ("rlm_lag", "Robust LM (lag)"), ("lm_error"
              ("lr_sar", "LR (SAR)"), ("lr_sem", "LR (SEM)"), ("hausman", "Hausman (FE vs RE)"))
 
 
-def _stars(p: float | None) -> str:
-    if p is None or p != p:
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
-
-
-def _cell(est: float, se: float | None, p: float | None, second: str) -> tuple[str, str]:
-    top = f"{est:.3f}{_stars(p)}"
+def _cell(est: float, se: float | None, p: float | None, second: str) -> tuple[Cell, Cell]:
+    top = number(est, p=p)
     if se is None or se != se or se == 0:
-        return top, ""
-    return top, f"({est / se:.2f})" if second == "z" else f"({se:.3f})"
+        return top, BLANK
+    return top, number(est / se, digits=2, wrap="()") if second == "z" else number(se, wrap="()")
 
 
-def sdm_table(res: ModelResult, *, second: str = "z") -> pd.DataFrame:
+def sdm_table(res: ModelResult, *, second: str = "z") -> Table:
     """Main / Wx / Direct / Indirect / Total table of an SDM result.
 
     Parameters
@@ -46,16 +42,16 @@ def sdm_table(res: ModelResult, *, second: str = "z") -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        Index: term, then ``""`` for the parenthesis row; columns :data:`COLUMNS`.
+    Table
+        Rows: term, then ``""`` for the parenthesis row; columns :data:`COLUMNS`.
     """
     if res.estimator != "sdm":
         raise ValueError(f"sdm_table needs an sdm result, got {res.estimator!r} ({res.model_id!r})")
     terms = [t for t in res.params.index if not t.startswith("W*") and t not in ("rho", "lambda", "const")]
-    rows: list[tuple[str, dict[str, str]]] = []
+    rows: list[tuple[str, dict[str, Cell]]] = []
     for t in terms:
-        top: dict[str, str] = {}
-        bottom: dict[str, str] = {}
+        top: dict[str, Cell] = {}
+        bottom: dict[str, Cell] = {}
         for col, name in (("Main", t), ("Wx", f"W*{t}")):
             if name in res.params.index:
                 top[col], bottom[col] = _cell(res.params[name], res.std_errors[name], res.pvalues[name], second)
@@ -69,10 +65,10 @@ def sdm_table(res: ModelResult, *, second: str = "z") -> pd.DataFrame:
         top["Main"], bottom["Main"] = _cell(res.params["rho"], res.std_errors["rho"], res.pvalues["rho"], second)
         rows += [("rho", top), ("", bottom)]
     if "sigma2" in res.diagnostics:
-        rows.append(("sigma2_e", {"Main": f"{res.diagnostics['sigma2'].value:.3f}"}))
-    rows.append(("N", {c: str(res.nobs) for c in COLUMNS}))
-    frame = pd.DataFrame([r for _, r in rows], index=[i for i, _ in rows], columns=list(COLUMNS))
-    return frame.fillna("")
+        rows.append(("sigma2_e", {"Main": number(res.diagnostics["sigma2"].value)}))
+    rows.append(("N", {c: number(res.nobs, integer=True) for c in COLUMNS}))
+    return Table(columns=COLUMNS, rows=tuple(Row(label, tuple(r.get(c, BLANK) for c in COLUMNS),
+                                                 "se" if not label else "coef") for label, r in rows))
 
 
 def spatial_tests_table(res: ModelResult) -> pd.DataFrame:
@@ -82,11 +78,12 @@ def spatial_tests_table(res: ModelResult) -> pd.DataFrame:
         s = res.diagnostics.get(key)
         if s is not None:
             out.append({"test": label, "statistic": s.value, "df": s.df, "p_value": s.p_value,
-                        "stars": _stars(s.p_value)})
+                        "stars": stars(s.p_value)})
     return pd.DataFrame(out)
 
 
-def moran_table(moran: pd.DataFrame, *, labels: Mapping[str, str] | None = None, digits: int = 3) -> pd.DataFrame:
+def moran_table(moran: pd.DataFrame, *, labels: Mapping[str, str] | None = None, digits: int = 3,
+                title: str = "", notes: tuple[str, ...] = ()) -> Table:
     """Display table of a Moran's I run: one row per period, four columns per variable.
 
     Parameters
@@ -101,21 +98,25 @@ def moran_table(moran: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
 
     Returns
     -------
-    pandas.DataFrame
-        Index ``Year`` (the periods); per variable ``<label> I`` (with stars from the normal p-value),
+    Table
+        Stub ``Year`` (the periods); per variable ``<label> I`` (with stars from the normal p-value),
         ``<label> z``, ``<label> p`` and ``<label> p (perm.)``.
     """
     labels = labels or {}
     variables = list(dict.fromkeys(moran["variable"]))
     periods = list(dict.fromkeys(moran.sort_values("period")["period"]))
     by = moran.set_index(["variable", "period"])
-    cols: dict[str, list[str]] = {}
+    columns: list[str] = []
+    cells: list[list[Cell]] = [[] for _ in periods]
     for v in variables:
         lab = str(labels.get(v, v))
-        rows = [by.loc[(v, t)] if (v, t) in by.index else None for t in periods]
-        cols[f"{lab} I"] = ["" if r is None else f"{r['moran_i']:.{digits}f}{_stars(r['p_normal'])}" for r in rows]
-        cols[f"{lab} z"] = ["" if r is None else f"{r['z_normal']:.{digits}f}" for r in rows]
-        cols[f"{lab} p"] = ["" if r is None else f"{r['p_normal']:.{digits}f}" for r in rows]
-        cols[f"{lab} p (perm.)"] = ["" if r is None or pd.isna(r["p_permutation"]) else f"{r['p_permutation']:.{digits}f}"
-                                    for r in rows]
-    return pd.DataFrame(cols, index=pd.Index([str(t) for t in periods], name="Year"))
+        columns += [f"{lab} I", f"{lab} z", f"{lab} p", f"{lab} p (perm.)"]
+        for i, t in enumerate(periods):
+            if (v, t) not in by.index:
+                cells[i] += [BLANK] * 4
+                continue
+            r = by.loc[(v, t)]
+            cells[i] += [number(r["moran_i"], digits=digits, p=r["p_normal"]), number(r["z_normal"], digits=digits),
+                         number(r["p_normal"], digits=digits), number(r["p_permutation"], digits=digits)]
+    rows = tuple(Row(str(t), tuple(c)) for t, c in zip(periods, cells, strict=True))
+    return Table(columns=tuple(columns), rows=rows, stub_header="Year", title=title, notes=notes)

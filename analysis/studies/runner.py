@@ -1,10 +1,10 @@
 """The spec runner: ``agglo estimate`` (one spec, any panel) and ``agglo analyze`` (every study spec).
 
 :func:`run_spec` fits every model of a spec (a model per column) and returns a :class:`SpecRun`;
-:func:`write_tables` renders it to ``reports/tables/<spec>.md|.tex|.csv`` in the papers' layout;
-:func:`write_results` appends the long tables ``results.runs``, ``results.models``,
-``results.estimates``, ``results.stats``, ``results.effects``, ``results.descriptives`` and
-``results.moran`` (docs/data_contract.md) to a DuckDB warehouse in one transaction.
+:func:`analyze` runs every spec of a specs directory and appends the run to the ``results`` schema
+(:mod:`analysis.studies.store`, docs/data_contract.md). Studies estimate and store; the tables of
+``reports/tables/`` are drawn by :mod:`analysis.report.exports`, which the pipeline hands to
+:func:`analyze` as its ``on_run`` callback.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import datetime as _dt
 import json
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,19 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import __version__
 from analysis.estimators import FitContext, SpecError, get_estimator
 from analysis.estimators.results import ModelResult, results_to_json
 from analysis.estimators.terms import evaluate_terms
-from analysis.report.spatial_tables import moran_table
-from analysis.report.tables import (
-    comparison_table,
-    descriptives_table,
-    effects_table,
-    format_descriptives,
-    to_latex,
-    to_markdown,
-)
 from analysis.studies.spec import (
     Spec,
     apply_sample,
@@ -43,9 +33,10 @@ from analysis.studies.spec import (
     load_weights,
     model_data,
 )
+from analysis.studies.store import MORAN_COLUMNS, write_results
 
-__all__ = ["SpecRun", "run_spec", "expand_models", "write_tables", "write_results", "estimate_cli",
-           "analyze"]
+__all__ = ["SpecRun", "run_spec", "expand_models", "descriptives", "write_results", "estimate_cli", "analyze",
+           "MORAN_COLUMNS", "SYNTHETIC_NOTE"]
 
 SYNTHETIC_NOTE = ("SYNTHETIC DEMO DATA: these numbers come from generated data with planted "
                   "relationships; they are not findings about China.")
@@ -96,9 +87,6 @@ def _weights_for(spec: Spec, model: Mapping[str, Any], *, weights_csv: Path | No
                                   base_dir=spec.base_dir, warehouse=warehouse,
                                   where=f"spec {spec.name}, model {model['id']!r}")
     return cache[key]
-
-
-MORAN_COLUMNS = ("variable", "period", "moran_i", "expected_i", "z_normal", "p_normal", "p_permutation", "n")
 
 
 def run_moran(spec: Spec, panel: pd.DataFrame, *, weights_csv: Path | None = None,
@@ -170,7 +158,7 @@ def run_spec(spec: Spec, *, data: pd.DataFrame | None = None, data_csv: Path | N
     if spec.kind == "descriptives":
         vals = evaluate_terms(panel, list(spec.variables), entity=spec.entity, time=spec.time,
                               model_id=f"{spec.name} descriptives")
-        run.descriptives = descriptives_table(vals, list(spec.variables), labels=spec.labels)
+        run.descriptives = descriptives(vals, list(spec.variables), labels=spec.labels)
         return run
     if spec.kind == "moran":
         run.moran = run_moran(spec, panel, weights_csv=weights_csv, warehouse=warehouse)
@@ -196,182 +184,32 @@ def run_spec(spec: Spec, *, data: pd.DataFrame | None = None, data_csv: Path | N
     return run
 
 
+def descriptives(data: pd.DataFrame, variables: Sequence[str], *,
+                 labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Obs, Mean, Sd (n - 1), Min, Max of each variable (columns of ``data``, named as written).
+
+    Returns numbers, one row per variable: ``Variable names`` (the label), ``Variables`` (as
+    written), ``Obs``, ``Mean``, ``Sd``, ``Min``, ``Max``.
+    """
+    labels = dict(labels or {})
+    recs = []
+    for v in variables:
+        s = pd.to_numeric(data[v], errors="coerce").dropna()
+        recs.append({"Variable names": labels.get(v, v), "Variables": v, "Obs": int(s.size),
+                     "Mean": float(s.mean()) if s.size else np.nan,
+                     "Sd": float(s.std(ddof=1)) if s.size > 1 else np.nan,
+                     "Min": float(s.min()) if s.size else np.nan,
+                     "Max": float(s.max()) if s.size else np.nan})
+    return pd.DataFrame(recs)
+
+
 def _with_info(res: ModelResult, **info: Any) -> ModelResult:
     from dataclasses import replace
 
     return replace(res, info={**dict(res.info), **info})
 
 
-# ------------------------------------------------------------------------------------- output
-def _notes(run: SpecRun) -> str:
-    spec = run.spec
-    if spec.raw.get("notes"):
-        notes = str(spec.raw["notes"])
-    elif run.descriptives is not None:
-        notes = "Sd is the sample standard deviation (n - 1)."
-    elif run.moran is not None:
-        wname = spec.weights.get("matrix") or spec.weights.get("csv") if spec.weights else None
-        notes = (f"Global Moran's I per period under the weights {wname} (row-standardised); z and p: "
-                 "normal approximation (Cliff and Ord); p (perm.): "
-                 f"{spec.permutations} random permutations (seed {spec.seed}); "
-                 "p-values one-tailed in the direction of I. "
-                 "*, ** and *** denote significance at the 10%, 5% and 1% levels (normal p).")
-    else:
-        covs = {r.cov_type for r in run.results}
-        se = {"clustered:entity": "Standard errors clustered by entity in parentheses",
-              "clustered:time": "Standard errors clustered by period in parentheses",
-              "robust": "Heteroskedasticity-robust (HC1) standard errors in parentheses",
-              "classic": "Standard errors in parentheses"}
-        parts = [se.get(covs.pop(), "Standard errors in parentheses") if len(covs) == 1
-                 else "Standard errors in parentheses (covariance per model in the results schema)"]
-        stats = {n for r in run.results for n in r.diagnostics}
-        if stats & {"kp_lm", "anderson_rubin", "hausman", "lm_lag", "lm_error", "wald_sar", "lr_sar",
-                     "hansen_j", "sargan", "ar1", "ar2"}:
-            parts.append("p-values of test statistics in square brackets")
-        if "stock_yogo_10" in stats:
-            parts.append("Stock-Yogo (2005) 10% maximal IV size critical values in curly braces")
-        if any(r.effects for r in run.results if r.estimator == "mediation"):
-            parts.append("bootstrap standard errors and 95% intervals from resampling whole entities")
-        if any(r.effects for r in run.results if r.estimator in ("sar", "sem", "sdm")):
-            parts.append("direct, indirect and total effects after LeSage and Pace (2009), standard errors "
-                         "from simulated draws of the estimates")
-        notes = "; ".join(parts) + ". *, ** and *** denote significance at the 10%, 5% and 1% levels."
-    return f"{SYNTHETIC_NOTE} {notes}" if run.is_synthetic else notes
-
-
-def render_table(run: SpecRun) -> tuple[pd.DataFrame, str]:
-    """The display table of a spec run and its notes."""
-    spec = run.spec
-    notes = _notes(run)
-    if run.descriptives is not None:
-        return format_descriptives(run.descriptives), notes
-    if run.moran is not None:
-        return moran_table(run.moran, labels=spec.labels), notes
-    if run.results and all(r.estimator == "mediation" for r in run.results):
-        t = effects_table(run.results, labels=spec.labels)
-        return t.set_index("Explained variable"), notes
-    fe_labels = spec.raw.get("fe_labels") or {}
-    order = spec.raw.get("term_order")
-    columns = [str(m.get("column") or m["id"]) for m in expand_models(spec)]
-    t = comparison_table(run.results, labels=spec.labels, term_order=order, fe_labels=fe_labels,
-                         column_labels=columns if len(columns) == len(run.results) else None,
-                         show_const=bool(spec.raw.get("show_const", True)))
-    return t, notes
-
-
-def write_tables(run: SpecRun, out_dir: Path) -> list[Path]:
-    """Write ``<spec>.md``, ``.tex`` and ``.csv`` into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    table, notes = render_table(run)
-    title = run.spec.title
-    base = out_dir / run.spec.name
-    paths = [base.with_suffix(".md"), base.with_suffix(".tex"), base.with_suffix(".csv")]
-    paths[0].write_text(to_markdown(table, title=title, notes=notes), encoding="utf-8")
-    paths[1].write_text(to_latex(table, title=title, notes=notes, label=f"tab:{run.spec.name}"), encoding="utf-8")
-    csv_text = table.to_csv()
-    if run.is_synthetic:
-        csv_text = f"# {SYNTHETIC_NOTE}\n" + csv_text
-    paths[2].write_text(csv_text, encoding="utf-8")
-    return paths
-
-
-def _long_frames(run_id: str, runs: Sequence[SpecRun]) -> dict[str, pd.DataFrame]:
-    est, stats, eff, models, desc, moran = [], [], [], [], [], []
-    for sr in runs:
-        name, title = sr.spec.name, sr.spec.title
-        if sr.moran is not None:
-            for r in sr.moran.itertuples(index=False):
-                moran.append((run_id, name, str(r.variable), str(r.period), float(r.moran_i),
-                              float(r.expected_i), float(r.z_normal), float(r.p_normal),
-                              None if pd.isna(r.p_permutation) else float(r.p_permutation), int(r.n)))
-        if sr.descriptives is not None:
-            for _, r in sr.descriptives.iterrows():
-                desc.append((run_id, name, r["Variables"], int(r["Obs"]), r["Mean"], r["Sd"], r["Min"], r["Max"]))
-        for res in sr.results:
-            models.append((run_id, name, res.model_id, res.estimator, res.dependent, int(res.nobs),
-                           None if res.n_entities is None else int(res.n_entities), res.cov_type,
-                           ",".join(res.fixed_effects)))
-            for term in res.params.index:
-                est.append((run_id, name, title, res.model_id, res.estimator, res.dependent, str(term),
-                            float(res.params[term]), float(res.std_errors[term]), float(res.stats[term]),
-                            float(res.pvalues[term])))
-            for sname, t in res.diagnostics.items():
-                df = None if t.df is None else (",".join(f"{v:g}" for v in t.df) if isinstance(t.df, tuple) else f"{t.df:g}")
-                stats.append((run_id, name, res.model_id, sname, float(t.value),
-                              None if t.p_value is None else float(t.p_value), df))
-            for term, kinds in res.effects.items():
-                for kind, e in kinds.items():
-                    cis = list(e.ci.items()) or [(None, (None, None))]
-                    for ci_kind, (lo, hi) in cis:
-                        eff.append((run_id, name, res.model_id, str(term), kind, float(e.estimate),
-                                    None if e.std_error is None else float(e.std_error), ci_kind, lo, hi))
-    cols = {
-        "estimates": ["run_id", "spec", "table_title", "model_id", "estimator", "dependent", "term",
-                      "estimate", "std_error", "stat", "p_value"],
-        "stats": ["run_id", "spec", "model_id", "name", "value", "p_value", "df"],
-        "effects": ["run_id", "spec", "model_id", "term", "effect", "estimate", "std_error", "ci_kind",
-                    "ci_lower", "ci_upper"],
-        "models": ["run_id", "spec", "model_id", "estimator", "dependent", "nobs", "n_entities",
-                   "cov_type", "fixed_effects"],
-        "descriptives": ["run_id", "spec", "variable", "obs", "mean", "sd", "min", "max"],
-        "moran": ["run_id", "spec", *MORAN_COLUMNS],
-    }
-    rows = {"estimates": est, "stats": stats, "effects": eff, "models": models, "descriptives": desc,
-            "moran": moran}
-    return {k: pd.DataFrame(rows[k], columns=cols[k]) for k in cols}
-
-
-_DDL = {
-    "runs": "run_id varchar, started_at timestamp, finished_at timestamp, warehouse varchar, "
-            "raw_dir varchar, is_synthetic boolean, agglo_version varchar",
-    "models": "run_id varchar, spec varchar, model_id varchar, estimator varchar, dependent varchar, "
-              "nobs integer, n_entities integer, cov_type varchar, fixed_effects varchar",
-    "estimates": "run_id varchar, spec varchar, table_title varchar, model_id varchar, estimator varchar, "
-                 "dependent varchar, term varchar, estimate double, std_error double, stat double, "
-                 "p_value double",
-    "stats": "run_id varchar, spec varchar, model_id varchar, name varchar, value double, "
-             "p_value double, df varchar",
-    "effects": "run_id varchar, spec varchar, model_id varchar, term varchar, effect varchar, "
-               "estimate double, std_error double, ci_kind varchar, ci_lower double, ci_upper double",
-    "descriptives": "run_id varchar, spec varchar, variable varchar, obs integer, mean double, "
-                    "sd double, min double, max double",
-    "moran": "run_id varchar, spec varchar, variable varchar, period varchar, moran_i double, "
-             "expected_i double, z_normal double, p_normal double, p_permutation double, n integer",
-}
-
-
-def write_results(warehouse: Path, runs: Sequence[SpecRun], *, run_id: str,
-                  started_at: _dt.datetime, raw_dir: str | None = None,
-                  is_synthetic: bool | None = None, published_as: Path | None = None) -> None:
-    """Append a run's long tables to the ``results`` schema of ``warehouse`` (one transaction)."""
-    import duckdb
-
-    frames = _long_frames(run_id, runs)
-    frames["runs"] = pd.DataFrame([{
-        "run_id": run_id, "started_at": started_at, "finished_at": _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
-        "warehouse": str(published_as or warehouse), "raw_dir": raw_dir, "is_synthetic": is_synthetic,
-        "agglo_version": __version__}])
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute("begin transaction")
-        con.execute("create schema if not exists results")
-        for table, ddl in _DDL.items():
-            con.execute(f"create table if not exists results.{table} ({ddl})")
-            df = frames[table]
-            if df.empty:
-                continue
-            con.register("_frame", df)
-            cols = ", ".join(df.columns)
-            con.execute(f"insert into results.{table} ({cols}) select {cols} from _frame")
-            con.unregister("_frame")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    finally:
-        con.close()
-
-
+# ------------------------------------------------------------------------------------- provenance
 def warehouse_is_synthetic(warehouse: Path) -> bool | None:
     """True if the warehouse's provenance says its data are the synthetic demo (None: unknown)."""
     import duckdb
@@ -441,27 +279,30 @@ def estimate_cli(spec: Path, data: Path | None = None, weights: Path | None = No
 
 
 def analyze(warehouse: Path, specs_dir: Path | None = None, only: Sequence[str] | None = None,
-            *, tables_dir: Path | None = None, quiet: bool = False,
+            *, on_run: Callable[[SpecRun], object] | None = None, outputs_note: str = "", quiet: bool = False,
             raw_dir: Path | None = None, published_as: Path | None = None) -> list[SpecRun]:
-    """``agglo analyze``: run every spec in ``specs_dir`` against ``warehouse``.
+    """``agglo analyze``: run every spec under ``specs_dir`` against ``warehouse``.
 
-    ``raw_dir`` (the raw directory the warehouse was built from) and ``published_as`` (the path the
-    warehouse will be published to, when ``warehouse`` is a file still being built) are recorded in
-    ``results.runs``.
+    The specs are every ``*.yml`` under ``specs_dir`` (default ``analysis/studies/specs/``, one folder
+    per paper) except the paper manifests, run in file-name order. ``on_run`` is called with each
+    spec's :class:`SpecRun` as soon as it is fitted (the pipeline writes its ``reports/tables/`` files
+    there; ``outputs_note`` is appended to the closing message). ``raw_dir`` (the raw directory the
+    warehouse was built from) and ``published_as`` (the path the warehouse will be published to, when
+    ``warehouse`` is a file still being built) are recorded in ``results.runs``.
 
-    Tables go to ``reports/tables/`` (or ``tables_dir``); the long tables go into the warehouse's
-    ``results`` schema under a new run id. A failing spec is reported and the others still run; the
-    command then fails, listing the failed specs (the results of the others are written).
+    The long tables go into the warehouse's ``results`` schema under a new run id. A failing spec is
+    reported and the others still run; the command then fails, listing the failed specs (the results
+    of the others are written).
     """
     from analysis.errors import AggloError
-    from analysis.paths import REPORTS_DIR, SPECS_DIR
+    from analysis.paths import SPECS_DIR
+    from analysis.studies.manifest import spec_files
 
     warehouse = Path(warehouse)
     if not warehouse.is_file():
         raise AggloError(f"warehouse {warehouse} not found (run `agglo build` first)")
     specs_dir = Path(specs_dir) if specs_dir else SPECS_DIR
-    tables_dir = Path(tables_dir) if tables_dir else REPORTS_DIR / "tables"
-    files = sorted(specs_dir.glob("*.yml")) + sorted(specs_dir.glob("*.yaml"))
+    files = spec_files(specs_dir)
     if only:
         wanted = set(only)
         files = [f for f in files if f.stem in wanted]
@@ -493,7 +334,8 @@ def analyze(warehouse: Path, specs_dir: Path | None = None, only: Sequence[str] 
             else:
                 run = run_spec(sp, warehouse=warehouse)
             run.is_synthetic = synthetic
-            write_tables(run, tables_dir)
+            if on_run is not None:
+                on_run(run)
             runs.append(run)
             if run.moran is not None:
                 n, what = len(run.moran), "variable-periods"
@@ -508,8 +350,7 @@ def analyze(warehouse: Path, specs_dir: Path | None = None, only: Sequence[str] 
     if runs:
         write_results(warehouse, runs, run_id=run_id, started_at=started, is_synthetic=synthetic,
                       raw_dir=None if raw_dir is None else str(raw_dir), published_as=published_as)
-        say(f"results: run {run_id} written to the results schema of {published_as or warehouse}; "
-            f"tables in {tables_dir}")
+        say(f"results: run {run_id} written to the results schema of {published_as or warehouse}{outputs_note}")
     if failed:
         raise AggloError(f"{len(failed)} of {len(files)} specs failed: {', '.join(failed)}")
     return runs

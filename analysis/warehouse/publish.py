@@ -2,17 +2,19 @@
 
 A build writes ``.<stem>.building.duckdb`` next to the published file while holding
 ``.<stem>.building.lock``; :func:`publish` then replaces the published file with ``os.replace``, so a
-reader never sees a half-written warehouse.
+reader never sees a half-written warehouse. Before that, :func:`publish` rewrites the file in a storage
+version older DuckDB clients read (``v1.1.0`` by default; :mod:`analysis.warehouse.storage`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from analysis.errors import AggloError
+from analysis.warehouse.storage import LATEST, convert_storage, resolve_storage_version
 
 
 def building_path(warehouse: Path) -> Path:
@@ -74,8 +76,35 @@ def remove_db(path: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def publish(new: Path, warehouse: Path) -> Path:
-    """Atomically replace ``warehouse`` with ``new`` (same directory, so ``os.replace`` is atomic)."""
+def publish(new: Path, warehouse: Path, *, storage_version: str | None = None,
+            progress: Callable[[str], None] | None = None) -> Path:
+    """Atomically replace ``warehouse`` with ``new`` (same directory, so ``os.replace`` is atomic).
+
+    Unless the storage version (``storage_version``, else ``$AGGLO_STORAGE_VERSION``, else ``v1.1.0``;
+    see :mod:`analysis.warehouse.storage`) is ``latest``, ``new`` is first copied into
+    ``.<stem>.publishing.duckdb`` in that version, and the copy is published. ``new`` is removed in
+    either case, also when the conversion fails (the published file is then unchanged).
+
+    A reader holding the old ``warehouse`` open keeps reading the old file (its inode) until it
+    disconnects; a new connection opens the new file.
+    """
+    version = resolve_storage_version(storage_version)
+    if version != LATEST:
+        converted = warehouse.with_name(f".{warehouse.stem}.publishing{warehouse.suffix}")
+        remove_db(converted)
+        if progress:
+            progress(f"writing {new.name} in storage version {version} (readable by DuckDB >= "
+                     f"{version.lstrip('v')}) -> {converted.name}")
+        try:
+            conv = convert_storage(new, converted, version)
+        except BaseException:
+            remove_db(new)
+            raise
+        if progress:
+            progress(f"converted in {conv.seconds:.1f}s ({conv.tables} tables, {conv.views} views, "
+                     f"{conv.comments} comments)")
+        remove_db(new)
+        new = converted
     stale_wal = warehouse.with_name(warehouse.name + ".wal")
     stale_wal.unlink(missing_ok=True)  # belonged to the file being replaced
     os.replace(new, warehouse)

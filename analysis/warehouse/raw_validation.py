@@ -534,10 +534,11 @@ def resolve_division(value: str, level: str, ref: Reference) -> tuple[str | None
     raw = norm_alias(value)
     if level in ("county", "prefecture") and re.fullmatch(r"\d{6}", raw):
         prov = raw[:2] + "0000"
-        if level == "county" and prov != "510000" and prov in ref.province_names:
-            return None, (f"{raw} is a county of {ref.province_names[prov]} ({prov}), not of Sichuan: "
-                          "the county panel covers Sichuan's counties only; remove the row or correct "
-                          "the code (warehouse/seeds/counties.csv lists the valid codes)")
+        if level == "county" and prov in ref.province_names:
+            return None, (f"{raw} is not a current county code of {ref.province_names[prov]} ({prov}) and "
+                          "has no single successor in warehouse/seeds/county_code_changes.csv (an abolished, "
+                          "merged or split unit, or a typo): use the current code of the unit the data "
+                          "belong to (warehouse/seeds/counties.csv lists them)")
     seed = {"province": "provinces", "prefecture": "prefectures", "county": "counties"}[level]
     return None, (f"unknown {level} {value!r}; {_suggest(value, level, ref)}use a GB/T 2260 code or a "
                   f"name listed in warehouse/seeds/division_aliases.csv (level {level}); a new "

@@ -108,8 +108,10 @@ def test_every_problem_of_a_file_is_listed_with_its_line(tmp_path, ref):
 def test_unknown_names_list_the_nearest_known_names(ref):
     code, fix = resolve_division("泗川", "province", ref)
     assert code is None and "四川 (510000)" in fix
-    code, fix = resolve_division("520102", "county", ref)
-    assert code is None and "贵州省 (520000)" in fix and "Sichuan" in fix
+    assert resolve_division("520102", "county", ref)[0] == "520102"  # every province's counties are known
+    code, fix = resolve_division("110103", "county", ref)  # 崇文区, merged into 东城区 in 2010
+    assert code is None and "北京市 (110000)" in fix and "county_code_changes" in fix
+    assert resolve_division("139002", "county", ref)[0] == "130181"  # 辛集市, older vintage code
     assert resolve_division(" 郫县 ", "county", ref)[0] == "510117"  # 2011 name -> current code
     assert resolve_division("510124", "county", ref)[0] == "510117"  # 2011 code -> current code
 

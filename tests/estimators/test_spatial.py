@@ -175,7 +175,7 @@ def test_sdm_table_layout_on_cigar():
                      weights=load_weights(csv=validation_file("usa46_contiguity_long.csv")))
     r = get_estimator("sdm")({"id": "SDM", "y": "logc", "x": ["logp", "logy"],
                               "effects": ["entity", "time"], "impacts": {"draws": 100, "seed": 1}}, c, ctx)
-    tab = sdm_table(r)
+    tab = sdm_table(r).to_frame()
     assert list(tab.columns) == ["Main", "Wx", "Direct", "Indirect", "Total"]
     # splm: logp -1.00260098 (SE 0.04008261) -> z = -25.01; W*logp 0.05366 is not significant
     assert tab.loc["logp", "Main"] == "-1.003***"

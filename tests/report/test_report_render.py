@@ -27,7 +27,9 @@ import pytest
 from bs4 import BeautifulSoup
 from report_support import assert_no_external_references, check_table_numbers
 
+from analysis.paths import SPECS_DIR
 from analysis.report import writer as R
+from analysis.studies.manifest import load_studies
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -91,7 +93,7 @@ def demo_report(demo_warehouse, tmp_path_factory):
 
     The session's demo warehouse is copied first: the analysis writes the results schema.
     """
-    from analysis.studies.runner import analyze
+    from analysis.pipeline import analyze
 
     tmp = tmp_path_factory.mktemp("report_warehouse")
     wh = tmp / "agglo.duckdb"
@@ -129,11 +131,9 @@ def test_report_renders_every_table_and_figure_offline(demo_report, rendered):
     missing = soup.find(id="missing")
     assert missing is None, f"report lists missing items: {missing.get_text(' ', strip=True)}"
     ids = {t["id"] for t in soup.select("table.study-table")}
-    for table_id, _paper, source in R.REQUIRED_TABLES:
-        if source.endswith("*"):
-            assert any(i.startswith(f"tab-{table_id}") for i in ids), table_id
-        else:
-            assert f"tab-{table_id}" in ids, table_id
+    for study in load_studies(SPECS_DIR):  # every table of every paper manifest
+        for entry in study.tables:
+            assert f"tab-{entry.id}" in ids, entry.id
     for t in soup.select("table.study-table"):
         assert t.select("tbody td"), f"{t['id']} has no cells"
         assert "Spec: analysis/studies/specs/" in t.caption.get_text() or "Read from mart" in t.caption.get_text()
@@ -169,9 +169,16 @@ def test_every_rendered_number_equals_the_results_schema(demo_report, rendered):
         assert res.problems == [], "\n".join(res.problems[:30])
         run_id = con.execute("select run_id from results.runs order by started_at desc nulls last, run_id desc "
                              "limit 1").fetchone()[0]
+        # dummy sets listed under indicate: in a paper manifest are shown as one Yes/No row, not per term
+        dummy = [(e.id, pat) for s in load_studies(SPECS_DIR) for e in s.tables for pat in e.indicate.values()]
+        assert all(pat.endswith("*") and "*" not in pat[:-1] and "?" not in pat for _, pat in dummy)
+        is_dummy = " or ".join(["(spec = ? and starts_with(term, ?))"] * len(dummy)) or "false"
+        params = [v for spec, pat in dummy for v in (spec, pat[:-1])]
         n_est = con.execute("select count(*) filter (where isfinite(estimate)), "
-                            "count(*) filter (where isfinite(std_error)) from results.estimates where run_id = ?",
-                            [run_id]).fetchone()
+                            "count(*) filter (where isfinite(std_error)) from results.estimates where run_id = ? "
+                            f"and not ({is_dummy})", [run_id, *params]).fetchone()
+        n_dummy = con.execute(f"select count(*) from results.estimates where run_id = ? and ({is_dummy})",
+                              [run_id, *params]).fetchone()[0]
         n_stats = con.execute("select count(*) filter (where isfinite(value)) from results.stats where run_id = ?",
                               [run_id]).fetchone()[0]
     finally:
@@ -181,7 +188,15 @@ def test_every_rendered_number_equals_the_results_schema(demo_report, rendered):
     for td in soup.select("table.study-table td[data-key]"):
         key = json.loads(td["data-key"])
         shown.setdefault((key["table"], key["column"]), set()).add(td["data-key"])
-    # every estimate, standard error and statistic of the run is shown exactly once
+    # every estimate, standard error and statistic of the run is shown exactly once, except the dummy sets:
+    # they are in the results schema (the paper 000 GMM models have year and division dummies) but no
+    # cell shows them, and their tables carry one "Yes" row per set instead
+    assert n_dummy > 0
+    shown_terms = {json.loads(k)["where"]["term"] for k in shown.get(("results.estimates", "estimate"), ())}
+    assert not any(t.startswith(("year_", "industry_code_")) for t in shown_terms)
+    t4 = soup.find(id="tab-p000_table4")
+    fe = {tr.th.get_text(): [td.get_text() for td in tr.select("td")] for tr in t4.select("tr.fe")}
+    assert fe["Year fixed effects"] == ["Yes"] * 5 and fe["Division (CIC) dummies"] == ["Yes"] * 5
     assert len(shown.get(("results.estimates", "estimate"), ())) == n_est[0]
     assert len(shown.get(("results.estimates", "std_error"), ())) == n_est[1]
     assert len(shown.get(("results.stats", "value"), ())) == n_stats

@@ -17,7 +17,9 @@ from analysis.estimators import SpecError
 from analysis.estimators.moran import moran_i
 from analysis.formulas.weights import row_standardise, weights_long
 from analysis.paths import SPECS_DIR
-from analysis.studies.runner import MORAN_COLUMNS, run_spec, write_results, write_tables
+from analysis.report.exports import write_tables
+from analysis.studies.manifest import find_spec
+from analysis.studies.runner import MORAN_COLUMNS, run_spec, write_results
 from analysis.studies.spec import load_spec, parse_spec
 
 TOL = 1e-9
@@ -115,7 +117,7 @@ def test_moran_spec_errors(case, tmp_path):
 
 
 def test_paper001_moran_spec_parses():
-    spec = load_spec(SPECS_DIR / "p001_moran.yml")
+    spec = load_spec(find_spec("p001_moran", SPECS_DIR))
     assert spec.kind == "moran" and spec.variables == ("coagglo", "ami")
     assert spec.weights["matrix"] == "economic_geographic" and spec.permutations == 999
 
@@ -125,13 +127,14 @@ def test_report_shows_the_moran_table(case, tmp_path):
     import datetime as dt
 
     from analysis.report import writer as report
+    from analysis.report.data import catalog
 
     spec, panel, _, _ = case
     run = run_spec(spec, data=panel)
     wh = tmp_path / "wh.duckdb"
     write_results(wh, [run], run_id="r1", started_at=dt.datetime(2026, 1, 1))
     con = duckdb.connect(str(wh), read_only=True)
-    tables = report._tables(con)
+    tables = catalog(con)
     out, _ = report.study_tables(con, tables, {"run_id": "r1"}, specs_dir=tmp_path)
     (t,) = [x for x in out if x.id == "moran_case"]
     assert len(t.rows) == 4 and len(t.columns) == 2 * 4

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analysis.studies.runner import analyze
+from analysis.pipeline import analyze
 
 pytestmark = pytest.mark.warehouse
 SPECS = ["p001_table3", "p001_table4", "p001_table5", "p001_table6", "p001_table7", "p001_table8",

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from analysis.demo.generate import PLANTED
-from analysis.studies.runner import analyze
+from analysis.pipeline import analyze
 
 pytestmark = pytest.mark.warehouse
 SPEC = "p001_table11"

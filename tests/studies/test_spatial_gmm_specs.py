@@ -15,6 +15,7 @@ import pytest
 from analysis.estimators import FitContext, get_estimator
 from analysis.estimators.spatial import spatial_lag_panel
 from analysis.paths import SPECS_DIR
+from analysis.studies.manifest import find_spec
 from analysis.studies.spec import load_spec
 
 SPECS = SPECS_DIR
@@ -58,7 +59,7 @@ def _county_panel(seed: int = 7, n: int = 60, divisions: tuple[str, ...] = ("13"
 
 @pytest.mark.parametrize("spec_name", ["p000_table4", "p000_table5"])
 def test_paper000_gmm_specs_run_and_recover_persistence(spec_name):
-    spec = load_spec(SPECS / f"{spec_name}.yml")
+    spec = load_spec(find_spec(spec_name, SPECS))
     assert (spec.data["table"], spec.entity) == ("fct_county_industry_years", "county_industry_key")
     data = _county_panel()
     ctx = FitContext(entity=spec.entity, time=spec.time)
@@ -107,7 +108,7 @@ def _province_panel(seed: int = 11, n: int = 31, years: range = range(2003, 2022
 
 @pytest.mark.parametrize("spec_name", ["p001_table11", "p001_table11_economic"])
 def test_paper001_table11_recovers_planted_spillover(spec_name):
-    spec = load_spec(SPECS / f"{spec_name}.yml")
+    spec = load_spec(find_spec(spec_name, SPECS))
     data, wl = _province_panel()
     ctx = FitContext(entity=spec.entity, time=spec.time, weights=wl)
     (model,) = spec.models
@@ -119,7 +120,7 @@ def test_paper001_table11_recovers_planted_spillover(spec_name):
 
 
 def test_paper001_spatial_tests_spec():
-    spec = load_spec(SPECS / "p001_spatial_tests.yml")
+    spec = load_spec(find_spec("p001_spatial_tests", SPECS))
     data, wl = _province_panel()
     ctx = FitContext(entity=spec.entity, time=spec.time, weights=wl)
     res = {m["id"]: get_estimator(str(m["estimator"]))(m, data, ctx) for m in spec.models}
@@ -137,7 +138,8 @@ def test_paper001_spatial_tests_spec():
 
     assert "Hausman (FE vs RE)" in set(spatial_tests_table(sdm)["test"])
     # the table notes describe simulated LeSage-Pace effect SEs, not a bootstrap
-    from analysis.studies.runner import SpecRun, render_table
+    from analysis.report.exports import render_table
+    from analysis.studies.runner import SpecRun
 
     _, notes = render_table(SpecRun(spec=spec, results=list(res.values())))
     assert "LeSage and Pace" in notes and "bootstrap" not in notes
@@ -154,7 +156,7 @@ def test_paper000_table4_on_the_demo_warehouse(demo_warehouse):
     """
     from analysis.studies.spec import read_table
 
-    spec = load_spec(SPECS / "p000_table4.yml")
+    spec = load_spec(find_spec("p000_table4", SPECS))
     data = read_table(demo_warehouse, "fct_county_industry_years")
     data[spec.entity] = data[spec.entity].astype(str)
     r = get_estimator("sys_gmm")(spec.model("Model 1"), data, FitContext(entity=spec.entity, time=spec.time))

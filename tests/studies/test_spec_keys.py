@@ -16,6 +16,7 @@ import pytest
 from analysis.estimators import ESTIMATOR_KEYS, SpecError, _load_all
 from analysis.estimators.keys import COMMON_KEYS, accepted_keys, keys_markdown
 from analysis.paths import PROJECT_ROOT, SPECS_DIR
+from analysis.studies.manifest import spec_files
 from analysis.studies.spec import load_spec, parse_spec
 
 DOCS = PROJECT_ROOT / "docs" / "specs.md"
@@ -143,7 +144,7 @@ def test_docs_show_the_declared_keys() -> None:
         "keys_markdown() from analysis.estimators.keys")
 
 
-@pytest.mark.parametrize("path", sorted(SPECS_DIR.glob("*.yml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", spec_files(SPECS_DIR), ids=lambda p: p.stem)
 def test_every_study_spec_uses_declared_keys_only(path: Path) -> None:
     load_spec(path)
 

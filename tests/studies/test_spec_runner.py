@@ -21,7 +21,10 @@ import pytest
 
 from analysis.estimators import SpecError
 from analysis.paths import SPECS_DIR
-from analysis.studies.runner import analyze, estimate_cli, render_table, run_spec
+from analysis.pipeline import analyze
+from analysis.report.exports import render_table
+from analysis.studies.manifest import find_spec
+from analysis.studies.runner import estimate_cli, run_spec
 from analysis.studies.spec import load_spec, parse_spec
 
 MY_SPECS = ["p001_table3", "p001_table4", "p001_table5", "p001_table6", "p001_table7", "p001_table8",
@@ -92,7 +95,7 @@ def warehouse(tmp_path_factory) -> Path:
 
 
 def _run(name: str, panel_csv: Path):
-    return run_spec(load_spec(SPECS_DIR / f"{name}.yml"), data_csv=panel_csv)
+    return run_spec(load_spec(find_spec(name, SPECS_DIR)), data_csv=panel_csv)
 
 
 def test_table4_shape_and_iv_rows(panel_csv: Path) -> None:
@@ -164,7 +167,7 @@ def test_paper004_and_002(panel_csv: Path) -> None:
     df = synth_panel()
     eff = np.log(df["pat"]).groupby(df["province_code"]).transform("mean")
     df["maggl"] = df["maggl"] * np.exp(6.0 * (eff - eff.mean()))
-    h = run_spec(load_spec(SPECS_DIR / "p004_hausman.yml"), data=df).results[1].diagnostics["hausman"]
+    h = run_spec(load_spec(find_spec("p004_hausman", SPECS_DIR)), data=df).results[1].diagnostics["hausman"]
     assert h.df == 5 and h.value > 0 and h.p_value < 0.01
     g = _run("p002_growth", panel_csv).results[0]
     assert g.params["agg_capital"] == pytest.approx(1.4, abs=0.15)

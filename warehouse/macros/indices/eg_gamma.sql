@@ -7,67 +7,84 @@
     region, region total) defining x_k. One row per group and industry: the group columns, industry,
     n_plants, n_regions_with_plants, g_raw, sum_x_squared, plant_herfindahl, gamma. Plants in a
     region without a total are not part of G (give every region a total). -#}
+{#- eg_gamma_cells: the same from (group, industry, region) cells already summed over the plants:
+    n (plants), e (sum of the plant values) and e2 (sum of their squares), so that a caller with
+    several readers of the plant rows aggregates them once: H = sum_j z_j^2 = sum_cells e2 / (sum e)^2. -#}
 {% macro eg_gamma(plants, regions, group_by, industry, region, plant_value, region_value) -%}
     {{ return(adapter.dispatch('eg_gamma', 'agglo')(plants, regions, group_by, industry, region, plant_value, region_value)) }}
 {%- endmacro %}
 
+{#- One pass over the plant rows into (group, industry, region) cells, then no industry x region grid:
+    G = sum_k (s_k - x_k)^2 = sum_k x_k^2 + sum_{k: e_k > 0} (s_k^2 - 2 s_k x_k), since s_k = 0 elsewhere;
+    sum_k x_k^2 is one number per group. At national scale (about 600 classes x 2,850 counties x 12
+    years) the grid would have about 20 million rows; the occupied cells are a fraction of that. -#}
 {% macro default__eg_gamma(plants, regions, group_by, industry, region, plant_value, region_value) -%}
+{{ eg_gamma_cells(
+    "(select " ~ agglo_cols_prefix(group_by) ~ industry ~ ", " ~ region ~ ", count(*) as egg_n, "
+    ~ "sum(cast(" ~ plant_value ~ " as double precision)) as egg_e, "
+    ~ "sum(cast(" ~ plant_value ~ " as double precision) * " ~ plant_value ~ ") as egg_e2 "
+    ~ "from " ~ plants ~ " where " ~ plant_value ~ " is not null "
+    ~ "group by " ~ agglo_cols_prefix(group_by) ~ industry ~ ", " ~ region ~ ")",
+    regions, group_by, industry, region, 'egg_n', 'egg_e', 'egg_e2', region_value) }}
+{%- endmacro %}
+
+{% macro eg_gamma_cells(cells, regions, group_by, industry, region, n, e, e2, region_value) -%}
+    {{ return(adapter.dispatch('eg_gamma_cells', 'agglo')(cells, regions, group_by, industry, region, n, e, e2, region_value)) }}
+{%- endmacro %}
+
+{% macro default__eg_gamma_cells(cells, regions, group_by, industry, region, n, e, e2, region_value) -%}
 select
-    {{ agglo_cols_prefix(group_by, 'egg_g') }}
-    egg_g.{{ industry }},
+    {{ agglo_cols_prefix(group_by, 'egg_i') }}
+    egg_i.{{ industry }},
     egg_i.n_plants,
-    egg_g.n_regions_with_plants,
-    egg_g.g_raw,
-    egg_g.sum_x_squared,
+    coalesce(egg_c.n_regions_with_plants, 0) as n_regions_with_plants,
+    case when egg_i.e_industry <> 0 then egg_x.sum_x_squared + coalesce(egg_c.g_cells, 0) end as g_raw,
+    egg_x.sum_x_squared,
     egg_i.plant_herfindahl,
-    (egg_g.g_raw - (1 - egg_g.sum_x_squared) * egg_i.plant_herfindahl)
-        / nullif((1 - egg_g.sum_x_squared) * (1 - egg_i.plant_herfindahl), 0) as gamma
+    (case when egg_i.e_industry <> 0 then egg_x.sum_x_squared + coalesce(egg_c.g_cells, 0) end
+        - (1 - egg_x.sum_x_squared) * egg_i.plant_herfindahl)
+        / nullif((1 - egg_x.sum_x_squared) * (1 - egg_i.plant_herfindahl), 0) as gamma
 from (
-    select
-        {{ agglo_cols_prefix(group_by, 'egg_grid') }}
-        egg_grid.{{ industry }},
-        sum((egg_grid.s_k - egg_grid.x_k) * (egg_grid.s_k - egg_grid.x_k)) as g_raw,
-        sum(egg_grid.x_k * egg_grid.x_k) as sum_x_squared,
-        count(case when egg_grid.s_k > 0 then 1 end) as n_regions_with_plants
-    from (
-        select
-            {{ agglo_cols_prefix(group_by, 'egg_ind') }}
-            egg_ind.{{ industry }},
-            egg_reg.{{ region }},
-            egg_reg.x_k,
-            coalesce(egg_ir.e_k, 0) / nullif(egg_ind.e_industry, 0) as s_k
-        from (
-            select {{ agglo_cols_prefix(group_by) }} {{ industry }},
-                sum(cast({{ plant_value }} as double precision)) as e_industry
-            from {{ plants }} where {{ plant_value }} is not null
-            group by {{ agglo_cols_prefix(group_by) }} {{ industry }}
-        ) as egg_ind
-        inner join (
-            select {{ agglo_cols_prefix(group_by) }} {{ region }},
-                cast({{ region_value }} as double precision)
-                    / nullif(sum({{ region_value }}) over ({{ agglo_partition(group_by) }}), 0) as x_k
-            from {{ regions }} where {{ region_value }} is not null
-        ) as egg_reg
-            on {{ agglo_join_on(group_by, 'egg_ind', 'egg_reg') }}
-        left join (
-            select {{ agglo_cols_prefix(group_by) }} {{ industry }}, {{ region }},
-                sum(cast({{ plant_value }} as double precision)) as e_k
-            from {{ plants }} where {{ plant_value }} is not null
-            group by {{ agglo_cols_prefix(group_by) }} {{ industry }}, {{ region }}
-        ) as egg_ir
-            on {{ agglo_join_on(group_by + [industry], 'egg_ind', 'egg_ir') }}
-            and egg_reg.{{ region }} = egg_ir.{{ region }}
-    ) as egg_grid
-    group by {{ agglo_cols_prefix(group_by, 'egg_grid') }} egg_grid.{{ industry }}
-) as egg_g
-inner join (
     select {{ agglo_cols_prefix(group_by) }} {{ industry }},
-        count(*) as n_plants,
-        sum(cast({{ plant_value }} as double precision) * {{ plant_value }})
-            / nullif(sum(cast({{ plant_value }} as double precision)) * sum({{ plant_value }}), 0)
-            as plant_herfindahl
-    from {{ plants }} where {{ plant_value }} is not null
+        cast(sum({{ n }}) as {{ dbt.type_bigint() }}) as n_plants,
+        sum({{ e }}) as e_industry,
+        sum({{ e2 }}) / nullif(sum({{ e }}) * sum({{ e }}), 0) as plant_herfindahl
+    from {{ cells }} as egg_cells
     group by {{ agglo_cols_prefix(group_by) }} {{ industry }}
 ) as egg_i
-    on {{ agglo_join_on(group_by + [industry], 'egg_g', 'egg_i') }}
+inner join (
+    select {{ agglo_cols_prefix(group_by) }}
+        sum(x_k * x_k) as sum_x_squared
+    from (
+        select {{ agglo_cols_prefix(group_by) }}
+            cast({{ region_value }} as double precision)
+                / nullif(sum({{ region_value }}) over ({{ agglo_partition(group_by) }}), 0) as x_k
+        from {{ regions }} where {{ region_value }} is not null
+    ) as egg_reg_x
+    {{ agglo_group_by(group_by) }}
+) as egg_x
+    on {{ agglo_join_on(group_by, 'egg_i', 'egg_x') }}
+left join (
+    select
+        {{ agglo_cols_prefix(group_by, 'egg_ir') }}
+        egg_ir.{{ industry }},
+        sum(egg_ir.s_k * egg_ir.s_k - 2 * egg_ir.s_k * egg_reg.x_k) as g_cells,
+        count(case when egg_ir.s_k > 0 then 1 end) as n_regions_with_plants
+    from (
+        select {{ agglo_cols_prefix(group_by) }} {{ industry }}, {{ region }},
+            cast({{ e }} as double precision)
+                / nullif(sum({{ e }}) over ({{ agglo_partition(group_by + [industry]) }}), 0) as s_k
+        from {{ cells }} as egg_cells
+    ) as egg_ir
+    inner join (
+        select {{ agglo_cols_prefix(group_by) }} {{ region }},
+            cast({{ region_value }} as double precision)
+                / nullif(sum({{ region_value }}) over ({{ agglo_partition(group_by) }}), 0) as x_k
+        from {{ regions }} where {{ region_value }} is not null
+    ) as egg_reg
+        on {{ agglo_join_on(group_by, 'egg_ir', 'egg_reg') }}
+        and egg_ir.{{ region }} = egg_reg.{{ region }}
+    group by {{ agglo_cols_prefix(group_by, 'egg_ir') }} egg_ir.{{ industry }}
+) as egg_c
+    on {{ agglo_join_on(group_by + [industry], 'egg_i', 'egg_c') }}
 {%- endmacro %}

@@ -1,5 +1,5 @@
-{#- County x year: the issue-3 indices the wide panel fct_county_years joins (one row per Sichuan
-    county of the seed and panel year): manufacturing LQ, GEM-IN factor scores and score, capital
+{#- County x year: the issue-3 indices the wide panel fct_county_years joins (one row per county
+    of the seed, any province, and panel year): manufacturing LQ, GEM-IN factor scores and score, capital
     stock and Solow TFP. -#}
 with
 

@@ -1,8 +1,12 @@
 {#- One row per spatial unit with the coordinates and mean economic size the weight matrices use.
     level 'province': the capital's coordinates (seed provinces, GCJ-02); mean_gdp = mean of
     gdp_100m_yuan, mean_gdp_per_capita = mean of gdp_per_capita_yuan over the panel years.
-    level 'county' (Sichuan): the county seat (GCJ-02) where the seed has it, else the WGS-84 centroid,
-    else the prefecture's coordinates (Huili, 513402, has neither in the reference data; the datum
+    unit_group: the units a weight matrix spans: 'CN' for provinces; the province code for counties
+    (county matrices are within a province, so that on national data Sichuan's county matrices equal
+    those of a Sichuan-only panel and the pairs stay ~ sum of squared province sizes, not 2,848^2).
+    level 'county' (the counties present in the raw county indicators): the county seat (GCJ-02) where the seed has it, else the WGS-84 centroid,
+    else the prefecture's coordinates, else the province capital's (Huili, 513402, has neither in the
+    reference data; 51 units outside Sichuan have no seat either; the datum
     offsets, a few hundred metres, are immaterial for these weights); mean_gdp = mean of gdp_10k_yuan,
     mean_gdp_per_capita = mean of gdp_10k_yuan / population_10k (yuan per person). -#}
 with
@@ -37,6 +41,12 @@ province_values as (
 
 ),
 
+county_panel as (
+
+    select distinct county_code from {{ ref('int_county_indicators_interpolated') }}
+
+),
+
 county_years as (
 
     select
@@ -65,6 +75,7 @@ final as (
 
     select
         'province' as level,
+        'CN' as unit_group,
         provinces.province_code as unit_code,
         provinces.capital_lat as lat,
         provinces.capital_lon as lon,
@@ -79,19 +90,25 @@ final as (
 
     select
         'county' as level,
+        counties.province_code as unit_group,
         counties.county_code as unit_code,
-        coalesce(counties.seat_lat, counties.centroid_lat, prefectures.lat) as lat,
-        coalesce(counties.seat_lon, counties.centroid_lon, prefectures.lon) as lon,
+        coalesce(counties.seat_lat, counties.centroid_lat, prefectures.lat, provinces.capital_lat) as lat,
+        coalesce(counties.seat_lon, counties.centroid_lon, prefectures.lon, provinces.capital_lon) as lon,
         case
             when counties.seat_lat is not null then 'seat'
             when counties.centroid_lat is not null then 'centroid'
-            else 'prefecture'
+            when prefectures.lat is not null then 'prefecture'
+            else 'province_capital'
         end as location_kind,
         county_values.mean_gdp,
         county_values.mean_gdp_per_capita
     from counties
+    inner join county_panel
+        on county_panel.county_code = counties.county_code
     left join prefectures
         on prefectures.prefecture_code = counties.prefecture_code
+    left join provinces
+        on provinces.province_code = counties.province_code
     left join county_values
         on county_values.county_code = counties.county_code
 

@@ -14,6 +14,7 @@ final as (
         county_type,
         prefecture_code,
         prefecture_name_zh,
+        province_code,
         sichuan_region,
         centroid_lat,
         centroid_lon,

@@ -1,5 +1,6 @@
-{#- Grain: Sichuan county (current code) x year over the county panel years, for every county present
-    in the raw county indicator file (183 x 12 = 2196 rows on the demo data). -#}
+{#- Grain: county (current code, any province) x year over the county panel years, for every county
+    present in the raw county indicator file (183 Sichuan counties x 12 = 2196 rows on the demo data;
+    paper 000's Sichuan panel is the filter province_code = '510000'). -#}
 {%- set indicators = indicator_columns() -%}
 with
 
@@ -59,6 +60,7 @@ final as (
         counties.county_type,
         counties.prefecture_code,
         counties.prefecture_name_zh,
+        counties.province_code,
         counties.sichuan_region,
 
         ----------  catalog indicators (catalog units)

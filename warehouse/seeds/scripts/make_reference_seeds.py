@@ -4,9 +4,10 @@ Not run at build time: the seeds are committed. Run from the repository root::
 
     python warehouse/seeds/scripts/make_reference_seeds.py [SHARED_REFERENCE_DIR]
 
-Writes ``provinces.csv``, ``counties.csv``, ``sichuan_county_code_changes.csv``,
-``division_aliases.csv`` and ``unit_conversions.csv`` in ``warehouse/seeds/``. ``prefectures.csv``
-must exist (``make_prefectures.py``). The facts typed here (regional groupings, the 18 cluster
+Writes ``provinces.csv``, ``sichuan_county_code_changes.csv`` and ``unit_conversions.csv`` in
+``warehouse/seeds/``. ``counties.csv`` (national) and ``division_aliases.csv`` are written by
+``make_national_counties.py``, which takes the Sichuan rows from :func:`counties` here; run it after
+this script. ``prefectures.csv`` must exist (``make_prefectures.py``). The facts typed here (regional groupings, the 18 cluster
 provinces, Sichuan's five economic regions, unit factors) are cited in ``_seeds__docs.md``.
 """
 
@@ -227,13 +228,10 @@ def unit_conversions() -> list[dict[str, object]]:
 def main(argv: list[str]) -> int:
     """Write the seeds."""
     ref = Path(argv[0]) if argv else DEFAULT_REF
-    prov, cnty, changes = provinces(ref), counties(ref), code_changes(ref)
-    prefs = read(SEEDS / "prefectures.csv")
-    write("provinces.csv", prov)
-    write("counties.csv", cnty)
-    write("sichuan_county_code_changes.csv", changes)
-    write("division_aliases.csv", aliases(prov, prefs, cnty, changes))
+    write("provinces.csv", provinces(ref))
+    write("sichuan_county_code_changes.csv", code_changes(ref))
     write("unit_conversions.csv", unit_conversions())
+    print("now run make_national_counties.py (counties.csv, county_code_changes.csv, division_aliases.csv)")
     return 0
 
 

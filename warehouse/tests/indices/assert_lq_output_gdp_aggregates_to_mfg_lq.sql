@@ -1,7 +1,7 @@
 {#- Identity: the division output LQ against GDP aggregates to the county manufacturing LQ.
     With lq_output_gdp_cd = (o_cd / Y_c) / (O_d / Y) and O = sum_d O_d over the same counties,
     sum_d (O_d / O) lq_output_gdp_cd = (sum_d o_cd / Y_c) (Y / O) = (O_c / Y_c) / (O / Y) = mfg_lq_c
-    (int_county_mfg_location_quotients, paper 000 table 2). Fails with the offending county-years. -#}
+    (int_county_mfg_location_quotients, paper 000 table 2); all totals within the county's province. Fails with the offending county-years. -#}
 with
 
 lq as (
@@ -18,8 +18,8 @@ division_weights as (
         year,
         industry_code,
         lq_output_gdp,
-        sum(output_value_10k_yuan) over (partition by industry_code, year)
-            / sum(output_value_10k_yuan) over (partition by year) as division_weight
+        sum(output_value_10k_yuan) over (partition by substr(county_code, 1, 2), industry_code, year)
+            / sum(output_value_10k_yuan) over (partition by substr(county_code, 1, 2), year) as division_weight
     from lq
 
 ),

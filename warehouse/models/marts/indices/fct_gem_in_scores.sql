@@ -2,7 +2,9 @@
     dimensions gem_g, gem_e, gem_m, gem_in is min-max normalised by direction (var
     gem_in_normalisation: 'pooled' over the county-year panel, the default, or 'per_year'); a factor
     score is 2 + 18 * the mean of its normalised indicators (null when one is missing), and
-    GEM-IN = 2.5 * (G * E * M * IN)^(2/4). -#}
+    GEM-IN = 2.5 * (G * E * M * IN)^(2/4). The normalisation runs within each province (first two
+    digits of the county code), so that on national data Sichuan's scores (paper 000) equal those of
+    a Sichuan-only panel. -#}
 {%- set mode = var('gem_in_normalisation', 'pooled') -%}
 {%- if mode not in ['pooled', 'per_year'] -%}
     {{ exceptions.raise_compiler_error("var gem_in_normalisation must be 'pooled' or 'per_year', got '" ~ mode ~ "'") }}
@@ -37,7 +39,8 @@ normalised as (
         indicator_values.year,
         catalog.dimension,
         {{ minmax_normalise('indicator_values.value', 'catalog.direction',
-                            ['indicator_values.indicator_code'] + (['indicator_values.year'] if mode == 'per_year' else [])) }}
+                            ['indicator_values.indicator_code', 'substr(indicator_values.county_code, 1, 2)']
+                            + (['indicator_values.year'] if mode == 'per_year' else [])) }}
             as normalised_value
     from indicator_values
     inner join catalog

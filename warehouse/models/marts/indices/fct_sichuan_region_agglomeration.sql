@@ -1,11 +1,13 @@
 {#- Grain: row x year, the layout of paper 000 table 2: the manufacturing location quotient of each
     of Sichuan's five economic regions, (sum O_R / sum Y_R) / (sum O / sum Y), and the mean and
-    sample standard deviation of the county location quotients. -#}
+    sample standard deviation of the county location quotients. On national data, a filter: Sichuan's
+    counties (sichuan_region not null) only, with Sichuan's totals. -#}
 with
 
 county_lq as (
 
     select * from {{ ref('int_county_mfg_location_quotients') }}
+    where county_code in (select county_code from {{ ref('counties') }} where sichuan_region is not null)
 
 ),
 

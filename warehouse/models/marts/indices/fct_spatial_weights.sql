@@ -1,5 +1,7 @@
 {#- Grain: matrix x level x i x j (every ordered pair, diagonal included with w = 0). Row-standardised
-    spatial weight matrices for provinces and for Sichuan counties (paper 001 sec. 5.6):
+    spatial weight matrices for provinces and for counties (paper 001 sec. 5.6); a county matrix
+    spans the counties of one province (unit_group of int_spatial_units_located: pairs only within
+    a province, the mean GDP of the economic-geographic matrix over that province's counties):
       inverse_distance:    raw_ij = 1 / d_ij, d = great-circle distance (haversine, 6371.0088 km);
       economic:            raw_ij = 1 / |mean pcGDP_i - mean pcGDP_j|;
       economic_geographic: raw_ij = (1 / d_ij) * (mean GDP_j / mean over units of mean GDP),
@@ -16,10 +18,10 @@ units as (
 
 level_means as (
 
-    select level, avg(mean_gdp) as mean_gdp_all
+    select level, unit_group, avg(mean_gdp) as mean_gdp_all
     from units
     where mean_gdp is not null
-    group by level
+    group by level, unit_group
 
 ),
 
@@ -35,8 +37,10 @@ pairs as (
     from units as unit_i
     inner join units as unit_j
         on unit_i.level = unit_j.level
+        and unit_i.unit_group = unit_j.unit_group
     left join level_means
         on level_means.level = unit_j.level
+        and level_means.unit_group = unit_j.unit_group
 
 ),
 
