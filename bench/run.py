@@ -5,10 +5,15 @@ Each benchmark prints its figures and appends a dated line to bench/RESULTS.md. 
 - ``pipeline``: wall time of ``agglo build`` (dbt only) and of ``agglo run`` end to end on the demo
   data, into a temporary warehouse file (the published warehouse is not touched).
 - ``checks``: bench/bench_checks.py (GE checkpoint cost), if present.
+<<<<<<< HEAD
 - ``raw_checks``: bench/bench_raw_checks.py (raw validation and checkpoint on the demo and a large
   synthetic firms.csv: time and peak RSS), if present.
 - ``spatial_gmm``: bench/bench_spatial_gmm.py (SDM and system GMM at 2,850 x 20), if present.
+=======
+- ``spatial_gmm``: bench/bench_spatial_gmm.py (SDM and system GMM at 2,850 x 20 vs spreg, pydynpd, R).
+>>>>>>> perf
 - ``storage``: bench/bench_storage.py (publishing in storage version v1.1.0), if present.
+- ``run``: bench/bench_run.py (``agglo run`` from a fresh clone, cold and warm, with CPU time and load).
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ def bench_pipeline(reps: int = 3) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Run the named benchmarks (default: all) and append their figures to bench/RESULTS.md."""
-    names = argv or ["pipeline", "checks", "raw_checks", "spatial_gmm", "storage"]
+    names = argv or ["pipeline", "checks", "raw_checks", "spatial_gmm", "storage", "run"]
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for name in names:
         if name == "pipeline":

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats as _st
@@ -158,6 +159,25 @@ def _rank_keep(cols: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     return np.array(keep, dtype=int)
 
 
+def _one_blas_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``fn`` with one BLAS thread.
+
+    The GMM products have small outputs (L x L) over long inner dimensions; threaded OpenBLAS gains
+    little there and, on a loaded machine, its spinning threads cost several times the CPU time of
+    the single-threaded product (bench/RESULTS.md, "system GMM").
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_one_blas_thread
 def dpd_gmm(
     y: np.ndarray,
     X: np.ndarray,
@@ -249,7 +269,8 @@ def dpd_gmm(
     all_names = names + (["const"] if system and constant else [])
 
     # ---- drop collinear regressors (time dummies, earliest first)
-    gram = np.einsum("nrk,nrl->kl", Xs, Xs)
+    Xs2 = Xs.reshape(N * R, -1)
+    gram = Xs2.T @ Xs2
     order = [j for j, n in enumerate(all_names) if n not in droppable]
     order += [j for j, n in reversed(list(enumerate(all_names))) if n in droppable]
     kept = _rank_keep(gram[np.ix_(order, order)])
@@ -336,16 +357,16 @@ def dpd_gmm(
         ivdesc.append("iv level const")
     if ivcols:
         Ziv = np.stack(ivcols, axis=2)
-        kiv = _rank_keep(np.einsum("nrk,nrl->kl", Ziv, Ziv))
+        Ziv2 = Ziv.reshape(N * R, -1)
+        kiv = _rank_keep(Ziv2.T @ Ziv2)
         ivcols = [ivcols[k] for k in kiv]
         ivdesc = [ivdesc[k] for k in kiv]
     Zcols += ivcols
     zdesc += ivdesc
     if not Zcols:
         raise ValueError("no instruments")
-    Z = np.stack(Zcols, axis=2)
-    nz = np.abs(Z).sum(axis=(0, 1)) > 0
-    Z = Z[:, :, nz]
+    nz = np.array([np.abs(c).sum() > 0 for c in Zcols])
+    Z = np.stack([c for c, k in zip(Zcols, nz, strict=True) if k], axis=2)
     zdesc = [d for d, k in zip(zdesc, nz, strict=True) if k]
     del n_gmm
     L = Z.shape[2]
@@ -363,19 +384,23 @@ def dpd_gmm(
     else:
         H = Hd
 
-    ZX = np.einsum("nrl,nrk->lk", Z, Xs)
-    Zy = np.einsum("nrl,nr->l", Z, ys)
-    ZHZ = np.einsum("nrl,rs,nsm->lm", Z, H, Z, optimize=True)
+    # moment matrices as BLAS products of the stacked (N R, L) instruments (einsum over the 3-d
+    # arrays copied and looped; same sums up to rounding)
+    Z = np.ascontiguousarray(Z)
+    Z2 = Z.reshape(N * R, L)
+    ZX = Z2.T @ Xs.reshape(N * R, Kf)
+    Zy = Z2.T @ ys.ravel()
+    ZHZ = Z2.T @ np.matmul(H, Z).reshape(N * R, L)
     A1 = np.linalg.pinv(ZHZ)
 
     def _step(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         M = np.linalg.inv(ZX.T @ A @ ZX)
         b = M @ (ZX.T @ A @ Zy)
-        e = ys - np.einsum("nrk,k->nr", Xs, b)
+        e = ys - (Xs.reshape(N * R, Kf) @ b).reshape(N, R)
         return b, M, e
 
     b1, M1, e1 = _step(A1)
-    Ze1 = np.einsum("nrl,nr->nl", Z, e1)  # per-entity moment contributions
+    Ze1 = np.matmul(e1[:, None, :], Z)[:, 0, :]  # per-entity moment contributions Z_i'e_i
     S1 = Ze1.T @ Ze1
     G1 = M1 @ ZX.T @ A1  # b1 - beta ~ G1 Z'e
     V1r = G1 @ S1 @ G1.T
@@ -388,7 +413,7 @@ def dpd_gmm(
     sargan_v = float(gz1 @ A1 @ gz1) / sig2
     A2 = np.linalg.pinv(S1)
     b2, M2, e2 = _step(A2)
-    Ze2 = np.einsum("nrl,nr->nl", Z, e2)
+    Ze2 = np.matmul(e2[:, None, :], Z)[:, 0, :]
     gz2 = Ze2.sum(axis=0)
     hansen_v = float(gz2 @ A2 @ gz2)
     df_over = L - Kf
@@ -400,12 +425,13 @@ def dpd_gmm(
         G2 = M2 @ ZX.T @ A2
         if robust:
             # Windmeijer (2005): D[:, k] = -G2 (dS/db_k) A2 Z'e2 with dS/db_k = -sum_i Z_i'(x_k e' + e x_k')Z_i
-            ZXi = np.einsum("nrl,nrk->nlk", Z, Xs)  # per entity Z_i' x_k
-            D = np.empty((Kf, Kf))
+            ZXi = np.matmul(Z.transpose(0, 2, 1), Xs)  # per entity Z_i' x_k
             a2g = A2 @ gz2
-            for k in range(Kf):
-                dS = -(np.einsum("nl,nm->lm", ZXi[:, :, k], Ze1) + np.einsum("nl,nm->lm", Ze1, ZXi[:, :, k]))
-                D[:, k] = -G2 @ dS @ a2g
+            # dS_k a2g = -(C_k + C_k') a2g with C_k = sum_i (Z_i' x_k)(Z_i' e1_i)', for all k at once:
+            # C_k a2g = sum_i (Z_i' x_k) (e1_i' Z_i a2g) and C_k' a2g = sum_i (Z_i' e1_i) (x_k' Z_i a2g)
+            # (O(N L K) instead of forming the L x L matrices dS_k)
+            dS_a = -(np.tensordot(Ze1 @ a2g, ZXi, axes=(0, 0)) + Ze1.T @ np.tensordot(ZXi, a2g, axes=(1, 0)))
+            D = -G2 @ dS_a
             V = M2 + D @ M2 + M2 @ D.T + D @ V1r @ D.T
         else:
             V = M2
