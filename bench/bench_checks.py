@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from analysis.checks.checkpoint import load_checkpoint
+    from analysis.checks.suites import load_checkpoint
     from analysis.paths import DEFAULT_RAW_DIR
     from analysis.pipeline import build
 

@@ -48,8 +48,6 @@ TEMPORARY: dict[tuple[str, str], str] = {}
 #: now (TEMPORARY, like the above): at merge each is split, or moved to the "Large modules" table of
 #: docs/architecture.md with its reason. Permanent exceptions live only in that table.
 TEMPORARY_LARGE: dict[str, str] = {
-    "analysis/warehouse/raw_validation.py": "raw contract read from one place (issue 14)",
-    "analysis/checks/checkpoint.py": "raw contract read from one place (issue 14)",
 }
 
 

@@ -52,7 +52,7 @@ def contract_expectations(spec: RawFileSpec) -> list[dict[str, Any]]:
     -------
     list of dict
         ``{type, kwargs, meta: {rule, fix, from: contract}}``; values that follow the seeds and
-        ``dbt_project.yml`` are ``$PARAMETER`` references (:func:`analysis.checks.checkpoint.suite_parameters`).
+        ``dbt_project.yml`` are ``$PARAMETER`` references (:func:`analysis.checks.suites.suite_parameters`).
     """
     panel = spec.panel
     out = [_exp("table_row_count_to_be_between", {"min_value": 1}, "not_empty",

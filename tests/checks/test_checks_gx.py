@@ -16,12 +16,12 @@ import pytest
 import yaml
 from conftest import demo_raw_dir
 
-from analysis.checks.checkpoint import (
+from analysis.checks.checkpoint import run_checkpoint
+from analysis.checks.suites import (
     CHECKPOINT_FILE,
     SUITES_DIR,
     load_checkpoint,
     load_suite,
-    run_checkpoint,
     study_column_uses,
     suite_parameters,
 )

@@ -16,8 +16,8 @@ import pytest
 from conftest import demo_raw_dir
 from test_checks_bad_inputs import FAULTS, make_bad_dir
 
-from analysis.checks.checkpoint import suite_parameters
 from analysis.checks.raw_suites import exact_failures, expand_suite, raw_suite_data
+from analysis.checks.suites import suite_parameters
 from analysis.paths import PROJECT_ROOT
 from analysis.warehouse.contract import raw_file
 from analysis.warehouse.raw_validation import check_raw_table, find_problems, load_reference

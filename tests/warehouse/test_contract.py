@@ -12,7 +12,7 @@ import re
 import pytest
 import yaml
 
-from analysis.checks.checkpoint import load_checkpoint, load_suite
+from analysis.checks.suites import load_checkpoint, load_suite
 from analysis.checks.raw_suites import checked_columns, contract_expectations, suite_columns
 from analysis.errors import AggloError
 from analysis.paths import PROJECT_ROOT
@@ -66,7 +66,7 @@ def test_staging_models_read_every_contract_column():
 def test_firms_stub_columns_are_the_contract_columns():
     """Without firms.csv the staging model selects typed nulls: the same columns, in order."""
     sql = (STAGING / "stg_raw__firms.sql").read_text(encoding="utf-8")
-    stub = re.findall(r"cast\(null as varchar\) as (\w+)", sql)
+    stub = re.findall(r"cast\(null as (?:varchar|\{\{ dbt.type_string\(\) \}\})\) as (\w+)", sql)
     assert tuple(stub) == raw_file("firms").columns
 
 
