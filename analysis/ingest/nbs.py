@@ -82,16 +82,21 @@ def parse_nbs(sheet: Sheet, parsed: ParsedFile, *, known_units: set[str], indica
     parsed.series = name
     for r in range(header_row + 1, body_end):
         label = sheet.cell(r, 0)
-        if not label:
+        if label:
+            _row_observations(sheet, r, year_cols, parsed, region=label, series=name, unit=unit)
+
+
+def _row_observations(sheet: Sheet, r: int, year_cols: dict[int, int], parsed: ParsedFile, *,
+                      region: str, series: str, unit: str) -> None:
+    """One observation per filled year cell of row ``r`` (empty, ``…``, ``-`` cells are counted missing)."""
+    for c, year in year_cols.items():
+        text = sheet.cell(r, c)
+        if text.strip().lower() in MISSING:
+            parsed.missing_cells += 1
             continue
-        for c, year in year_cols.items():
-            text = sheet.cell(r, c)
-            if text.strip().lower() in MISSING:
-                parsed.missing_cells += 1
-                continue
-            parsed.observations.append(Observation(
-                region=label, region_en="", year=year, series=name, column="", unit=unit,
-                value=text.strip(), where=sheet.where(r, c), row_where=sheet.row_where(r)))
+        parsed.observations.append(Observation(
+            region=region, region_en="", year=year, series=series, column="", unit=unit,
+            value=text.strip(), where=sheet.where(r, c), row_where=sheet.row_where(r)))
 
 
 def _footer(sheet: Sheet, header_row: int, parsed: ParsedFile) -> int:
@@ -134,11 +139,4 @@ def _transposed(sheet: Sheet, parsed: ParsedFile, header_row: int, body_end: int
         if not label:
             continue
         name, unit = split_unit(label, known_units)
-        for c, year in year_cols.items():
-            text = sheet.cell(r, c)
-            if text.strip().lower() in MISSING:
-                parsed.missing_cells += 1
-                continue
-            parsed.observations.append(Observation(
-                region=region, region_en="", year=year, series=name, column="", unit=unit,
-                value=text.strip(), where=sheet.where(r, c), row_where=sheet.row_where(r)))
+        _row_observations(sheet, r, year_cols, parsed, region=region, series=name, unit=unit)
