@@ -80,3 +80,19 @@ def cigar() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     y = np.log(c["sales"]).to_numpy().reshape(T, 46)
     X = np.stack([np.log(c["price"] / c["cpi"]), np.log(c["ndi"] / c["cpi"])], axis=1).reshape(T, 46, 2)
     return y, X, W
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Spark tests run only when asked for: ``pytest -m spark`` (``make test-spark``, a CI step of its own).
+
+    Without a ``-m`` expression that names ``spark``, every test marked ``spark`` is deselected, so
+    ``make test`` never starts a Spark build. (Here, not in a ``tests/spark/conftest.py``: a second
+    conftest module would shadow this one for the tests that ``from conftest import ...``.)
+    """
+    if "spark" in (config.getoption("-m") or ""):
+        return
+    keep = [it for it in items if it.get_closest_marker("spark") is None]
+    dropped = [it for it in items if it.get_closest_marker("spark") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
