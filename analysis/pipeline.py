@@ -14,9 +14,11 @@ behind it.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -31,11 +33,22 @@ from analysis.warehouse.publish import build_lock, building_path, publish, remov
 from analysis.warehouse.storage import resolve_storage_version
 
 if TYPE_CHECKING:  # pragma: no cover
+    from analysis.checks.background import CheckpointAlongside
     from analysis.studies.runner import SpecRun
 
 LOG_ROOT = PROJECT_ROOT / "logs"
 KEEP_BUILD_LOGS = 10
 RAW_FILES_REQUIRED = required_files()  # from the raw contract (warehouse/models/staging/_staging__sources.yml)
+
+# dbt unit tests check the models' SQL on fixed fixture rows, not the user's data: they run in the test
+# suite (tests/warehouse/test_dbt_unit_tests.py) and in a hand-run `dbt build`, not in every `agglo build`
+# (dbt's docs advise running them in development and CI, not in production builds).
+DBT_BUILD_EXCLUDES = ("--exclude-resource-type", "unit_test")
+
+# Modules the steps after dbt import (Great Expectations alone takes about 3 s): imported in a thread
+# while the dbt subprocess runs and the main thread only reads its output lines (see _prefetch).
+CHECK_MODULES = ("great_expectations", "analysis.checks.checkpoint")
+ANALYSIS_MODULES = ("analysis.studies.runner", "analysis.report.exports", "analysis.report.writer")
 
 
 def analyze(warehouse: Path, specs_dir: Path | None = None, only: Sequence[str] | None = None, *,
@@ -132,10 +145,37 @@ def _dbt_progress(progress: Progress) -> Callable[[str], None]:
     return on_line
 
 
+def _prefetch(modules: Sequence[str]) -> threading.Thread:
+    """Import ``modules`` in a daemon thread; the caller joins it before importing anything itself.
+
+    Run while dbt works in its subprocess, when the main thread only waits for dbt's output: the
+    imports of the later steps then cost no wall time. An import error is ignored here; the step that
+    needs the module imports it again and reports the error where it always did.
+    """
+    if "great_expectations" in modules:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # as checkpoint._gx_context, before the import
+
+    def work() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S110 - reported by the step that imports it
+                pass
+
+    thread = threading.Thread(target=work, name="agglo-prefetch-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, progress: Progress,
-                       select: str | None = None, exclude: str | None = None) -> Path:
+                       select: str | None = None, exclude: str | None = None,
+                       prefetch: Sequence[str] = (), checks_alongside: bool = False
+                       ) -> tuple[Path, CheckpointAlongside | None]:
     """Validate, dbt build and check into a new file next to ``warehouse``; return the new file.
 
+    ``prefetch``: modules of the steps after dbt, imported while dbt runs (:func:`_prefetch`).
+    ``checks_alongside``: start the GE checkpoint and return it still running (its mart suites in a
+    child process; :mod:`analysis.checks.background`) instead of waiting for it; the caller finishes it.
     The caller holds :func:`build_lock` of ``warehouse``.
     """
     _check_raw_dir(raw_dir)
@@ -154,20 +194,30 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
         # with a selection, run only the tests whose parents are all selected (cautious)
         args = ["build", "--select", select, "--indirect-selection", "cautious"] if select else ["build"]
         args += ["--exclude", exclude] if exclude else []
+        args += DBT_BUILD_EXCLUDES
+        modules = [*(CHECK_MODULES if run_checks else ()), *prefetch]
+        imports = _prefetch(modules) if modules else None
         result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
                          log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
+        if imports is not None:
+            imports.join()  # no import runs in two threads at once
         if not result.ok:
             raise AggloError(dbt_failure_message(result, raw_dir, warehouse))
         progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")
+        if run_checks and checks_alongside:
+            from analysis.checks.background import CheckpointAlongside
+
+            progress("running the Great Expectations checkpoint (its mart suites alongside the next step)")
+            return new, CheckpointAlongside.start(new, raw_dir)
         if run_checks:
             from analysis.checks.checkpoint import run_checkpoint
 
             progress("running the Great Expectations checkpoint")
-            run_checkpoint(new, raw_dir)
+            progress(run_checkpoint(new, raw_dir).summary())
     except BaseException:
         remove_db(new)
         raise
-    return new
+    return new, None
 
 
 def _print_where(warehouse: Path) -> None:
@@ -198,20 +248,40 @@ def _build_and_publish(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
                        select: str | None = None,
                        before_publish: Callable[[Path], None] | None = None,
                        exclude: str | None = None,
-                       storage_version: str | None = None) -> None:
+                       storage_version: str | None = None,
+                       prefetch: Sequence[str] = ()) -> None:
     """Under the build lock: build a new file, run ``before_publish`` on it, then publish it.
 
-    When ``before_publish`` raises, the new file is removed and the published one stays unchanged.
+    When ``before_publish`` raises, the new file is removed and the published one stays unchanged. With
+    ``before_publish``, the GE checkpoint's mart suites run alongside it; a failed checkpoint is
+    reported in its place (it is the first problem: the data), and nothing is published.
     """
     with build_lock(warehouse):
-        new = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress, select=select,
-                                 exclude=exclude)
-        if before_publish is not None:
-            try:
-                before_publish(new)
-            except BaseException:
-                remove_db(new)
-                raise
+        new, checkpoint = _build_unpublished(raw_dir, warehouse, run_checks=run_checks, progress=progress,
+                                             select=select, exclude=exclude, prefetch=prefetch,
+                                             checks_alongside=before_publish is not None)
+        try:
+            if before_publish is not None:
+                try:
+                    if checkpoint is not None and checkpoint.process is not None:
+                        # the child takes one core: BLAS threads that wait for the other one spin
+                        from threadpoolctl import threadpool_limits
+
+                        with threadpool_limits(limits=1):
+                            before_publish(new)
+                    else:
+                        before_publish(new)
+                except Exception:
+                    if checkpoint is not None:
+                        checkpoint.finish()  # raises the checkpoint's failure, which comes first
+                    raise
+            if checkpoint is not None:
+                progress(checkpoint.finish().summary())
+        except BaseException:
+            if checkpoint is not None:
+                checkpoint.kill()
+            remove_db(new)
+            raise
         publish(new, warehouse, storage_version=storage_version, progress=progress)
     progress(f"published {warehouse}")
 
@@ -299,7 +369,7 @@ def run(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, an
             analyze(warehouse=new, raw_dir=raw_dir, published_as=warehouse)
 
     _build_and_publish(raw_dir, warehouse, run_checks=True, progress=progress, before_publish=analyze_new,
-                       storage_version=version)
+                       storage_version=version, prefetch=ANALYSIS_MODULES if analysis else ())
     if analysis:
         from analysis.report.writer import write_report
 

@@ -330,6 +330,80 @@ def _write_summary(report: CheckReport, docs_dir: Path, db_path: Path, raw_dir: 
     (docs_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
+@dataclass
+class PreparedCheckpoint:
+    """Everything a checkpoint run needs once the data is read: the GX context, suites and frames.
+
+    Made by :func:`prepare_checkpoint`; the suites run with :func:`run_suites` and the run ends with
+    :func:`finish_checkpoint`. :func:`run_checkpoint` does the three in turn; ``agglo run`` runs the
+    mart suites in a child process alongside the study specs (:mod:`analysis.checks.background`).
+    """
+
+    db_path: Path
+    raw_dir: Path
+    docs_dir: Path
+    context: Any
+    validations: list[Validation]
+    frames: dict[str, Any]
+    params: dict[str, Any]
+    run_name: str
+    start: float
+
+
+def prepare_checkpoint(db_path: Path, raw_dir: Path, *, docs_dir: Path | None = None,
+                       ref: Reference | None = None, checkpoint_file: Path = CHECKPOINT_FILE) -> PreparedCheckpoint:
+    """Read every frame the suites check (the warehouse is closed again) and set up the GX context."""
+    start = time.perf_counter()  # includes importing Great Expectations (in _gx_context)
+    db_path, raw_dir = Path(db_path), Path(raw_dir)
+    if not db_path.exists():
+        raise AggloError(f"{db_path}: warehouse file not found; build it first (agglo build)")
+    ref = ref or load_reference()
+    settings, validations = load_checkpoint(checkpoint_file)
+    docs_dir = docs_dir or REPORTS_DIR / settings.get("data_docs_subdir", "data_docs")
+    params = suite_parameters(ref, settings)
+    frames = _load_frames(validations, db_path, raw_dir, ref,
+                          int(settings.get("raw_sample_rows", DEFAULT_SAMPLE_ROWS)))
+    import shutil
+
+    shutil.rmtree(docs_dir, ignore_errors=True)
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context = _gx_context(docs_dir)
+    context.data_sources.add_pandas("agglo")
+    return PreparedCheckpoint(db_path, raw_dir, docs_dir, context, validations, frames, params,
+                              f"agglo-{time.strftime('%Y%m%dT%H%M%S')}", start)
+
+
+def run_suites(prepared: PreparedCheckpoint, validations: list[Validation]) -> list[SuiteOutcome]:
+    """Run ``validations`` (a part of ``prepared.validations``, in order) on their frames."""
+    p = prepared
+    outcomes = []
+    for v in validations:
+        frame = p.frames.get(v.suite)
+        if frame is None:  # an absent optional raw file
+            continue
+        if isinstance(frame, str):
+            outcomes.append(SuiteOutcome(v.suite, v.label, False, 0, 1, (f"{v.label}: rule data_available: {frame}",)))
+            continue
+        if isinstance(frame, RawSuiteData):  # a large raw file: GX on a sample, every expectation in SQL
+            outcomes.append(frame.validate(lambda f, v=v: _validate(p.context, v, f, p.params, p.run_name),
+                                           load_suite(v.suite), p.params))
+            continue
+        outcomes.append(_validate(p.context, v, frame, p.params, p.run_name))
+    return outcomes
+
+
+def finish_checkpoint(prepared: PreparedCheckpoint, outcomes: list[SuiteOutcome]) -> CheckReport:
+    """Write Data Docs and ``summary.json``; raise :class:`AggloError` when a suite failed."""
+    p = prepared
+    p.context.build_data_docs()
+    report = CheckReport(tuple(outcomes), time.perf_counter() - p.start, p.docs_dir / "index.html")
+    _write_summary(report, p.docs_dir, p.db_path, p.raw_dir)
+    if not report.success:
+        raise AggloError(format_problems(report.failures, f"the GE checkpoint on {p.db_path}")
+                       + f"\n{report.summary()}")
+    return report
+
+
 def run_checkpoint(
     db_path: Path,
     raw_dir: Path,
@@ -363,43 +437,8 @@ def run_checkpoint(
         When a suite fails, listing every failure with the file and line (raw inputs) or the
         table and key (marts), the column, the rule, the value and what to do.
     """
-    import shutil
-
-    start = time.perf_counter()  # includes importing Great Expectations (in _gx_context)
-    db_path, raw_dir = Path(db_path), Path(raw_dir)
-    if not db_path.exists():
-        raise AggloError(f"{db_path}: warehouse file not found; build it first (agglo build)")
-    ref = ref or load_reference()
-    settings, validations = load_checkpoint(checkpoint_file)
-    docs_dir = docs_dir or REPORTS_DIR / settings.get("data_docs_subdir", "data_docs")
-    params = suite_parameters(ref, settings)
-    frames = _load_frames(validations, db_path, raw_dir, ref,
-                          int(settings.get("raw_sample_rows", DEFAULT_SAMPLE_ROWS)))
-    shutil.rmtree(docs_dir, ignore_errors=True)
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    context = _gx_context(docs_dir)
-    context.data_sources.add_pandas("agglo")
-    run_name = f"agglo-{time.strftime('%Y%m%dT%H%M%S')}"
-    outcomes = []
-    for v in validations:
-        frame = frames.get(v.suite)
-        if frame is None:  # an absent optional raw file
-            continue
-        if isinstance(frame, str):
-            outcomes.append(SuiteOutcome(v.suite, v.label, False, 0, 1, (f"{v.label}: rule data_available: {frame}",)))
-            continue
-        if isinstance(frame, RawSuiteData):  # a large raw file: GX on a sample, every expectation in SQL
-            outcomes.append(frame.validate(lambda f, v=v: _validate(context, v, f, params, run_name),
-                                           load_suite(v.suite), params))
-            continue
-        outcomes.append(_validate(context, v, frame, params, run_name))
-    context.build_data_docs()
-    report = CheckReport(tuple(outcomes), time.perf_counter() - start, docs_dir / "index.html")
-    _write_summary(report, docs_dir, db_path, raw_dir)
-    if not report.success:
-        raise AggloError(format_problems(report.failures, f"the GE checkpoint on {db_path}")
-                       + f"\n{report.summary()}")
-    return report
+    prepared = prepare_checkpoint(db_path, raw_dir, docs_dir=docs_dir, ref=ref, checkpoint_file=checkpoint_file)
+    return finish_checkpoint(prepared, run_suites(prepared, prepared.validations))
 
 
 def check(warehouse: Path, raw_dir: Path) -> None:

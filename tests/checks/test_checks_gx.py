@@ -203,16 +203,19 @@ def test_failed_checkpoint_writes_a_failing_summary(broken_run):
 
 @pytest.mark.warehouse
 @pytest.mark.slow
-def test_checkpoint_failure_after_dbt_publishes_nothing(raw_dir, tmp_path):
+@pytest.mark.parametrize("command", ["build", "run"])
+def test_checkpoint_failure_after_dbt_publishes_nothing(raw_dir, tmp_path, command):
     """A gap that passes the raw checks and dbt (interior years are interpolated) but leaves 16 of 19
     values of an indicator imputed: the checkpoint fails after dbt and nothing is published.
 
     avg_schooling_years is kept for 2003, 2020 and 2021 only; 2004-2019 are interpolated, so the
     imputed share is 16 / 19 = 0.842105 > 0.20 for every province (pooled: 31*16 / (31*19)).
+    ``agglo run`` runs the checkpoint's mart suites alongside the specs (analysis.checks.background):
+    its failure must still stop the run before publishing, with the same message.
     """
     import hashlib
 
-    from analysis.pipeline import build
+    from analysis.pipeline import build, run
 
     bad = tmp_path / "raw"
     bad.mkdir()
@@ -229,7 +232,10 @@ def test_checkpoint_failure_after_dbt_publishes_nothing(raw_dir, tmp_path):
     con.close()
     before = hashlib.sha256(published.read_bytes()).hexdigest()
     with pytest.raises(AggloError) as exc:
-        build(bad, published, quiet=True)
+        if command == "build":
+            build(bad, published, quiet=True)
+        else:
+            run(bad, published, quiet=True)
     message = str(exc.value)
     assert "imputation_shares (level=province, indicator_code=avg_schooling_years): column imputed_share: " \
            "rule imputed_share: value imputed_share=0.842105" in message, message[:3000]
