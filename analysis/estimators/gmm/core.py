@@ -115,8 +115,9 @@ class GmmFit:
 
 def _fd(a: np.ndarray) -> np.ndarray:
     """First difference along axis 1 of an ``(N, T, ...)`` array (NaN in period 0)."""
-    out = np.full_like(a, np.nan, dtype=float)
-    out[:, 1:] = a[:, 1:] - a[:, :-1]
+    out = np.empty(a.shape)
+    out[:, 0] = np.nan
+    np.subtract(a[:, 1:], a[:, :-1], out=out[:, 1:])  # (no temporary)
     return out
 
 
@@ -169,12 +170,23 @@ def _one_blas_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(1, user_api="blas"):
+        with _blas_controller().limit(limits=1, user_api="blas"):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    """One threadpoolctl controller for every call.
+
+    ``threadpool_limits`` scans every loaded shared library each time (3-7 ms a call in a pipeline
+    process); the BLAS libraries this module uses (numpy's, and scipy's, loaded by the imports
+    above) are there before the first call.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 @_one_blas_thread
@@ -279,11 +291,16 @@ def dpd_gmm(
     nondroppable_dropped = [d for d in dropped if d not in droppable]
     if nondroppable_dropped:
         raise ValueError(f"regressors collinear in the GMM sample: {nondroppable_dropped}")
+    # (kept as fancy indexing: its result is laid out (K, N, R) in memory, and the BLAS products
+    # below sum in an order that depends on that layout; np.take would change the last bits)
     Xs = Xs[:, :, keep_idx]
     all_names = [all_names[j] for j in keep_idx]
 
     # ---- instruments
-    Zcols: list[np.ndarray] = []
+    # a GMM-style column is kept as (first row, values): an (N, w) block of the stacked rows
+    # first..first+w-1, zero elsewhere; all columns are written into one preallocated (N, R, L)
+    # array below (no (N, R) array per column and no np.stack of them)
+    gcols: list[tuple[int, np.ndarray]] = []
     zdesc: list[str] = []
     t_idx = np.arange(T)
     for blk in gmm:
@@ -299,17 +316,13 @@ def dpd_gmm(
                         zl[:, lag:] = z[:, : T - lag]
                     zl = np.where(np.isfinite(zl) & d_ok, zl, 0.0)
                     if blk.collapse:
-                        col = np.zeros((N, R))
-                        col[:, :T] = zl
-                        Zcols.append(col)
+                        gcols.append((0, zl))
                         zdesc.append(f"gmm diff L{lag}.{vname} (collapsed)")
                     else:
                         for t in t_idx:
                             if not zl[:, t].any():
                                 continue
-                            col = np.zeros((N, R))
-                            col[:, t] = zl[:, t]
-                            Zcols.append(col)
+                            gcols.append((t, zl[:, t : t + 1]))
                             zdesc.append(f"gmm diff L{lag}.{vname} t={t}")
             if system and blk.equation in ("level", "both"):
                 lag = max(blk.lag_min - 1, 0)
@@ -318,57 +331,61 @@ def dpd_gmm(
                 zl[:, lag:] = dz[:, : T - lag]
                 zl = np.where(np.isfinite(zl) & l_ok, zl, 0.0)
                 if blk.collapse:
-                    col = np.zeros((N, R))
-                    col[:, T:] = zl
-                    Zcols.append(col)
+                    gcols.append((T, zl))
                     zdesc.append(f"gmm level DL{lag}.{vname} (collapsed)")
                 else:
                     for t in t_idx:
                         if not zl[:, t].any():
                             continue
-                        col = np.zeros((N, R))
-                        col[:, T + t] = zl[:, t]
-                        Zcols.append(col)
+                        gcols.append((T + t, zl[:, t : t + 1]))
                         zdesc.append(f"gmm level DL{lag}.{vname} t={t}")
-    n_gmm = len(Zcols)
-    ivcols: list[np.ndarray] = []
     ivdesc: list[str] = []
-    di = 0
     for blk in iv:
-        sd = None
-        if blk.equation in ("diff", "both"):
-            sd = iv_d_series[di]
-            di += 1
         for v in range(blk.series.shape[2]):
             vname = blk.names[v] if blk.names else f"iv{v}"
-            # one column per variable: transformed values in the difference rows, levels in the
-            # levels rows (xtabond2 eq(both) and pydynpd iv())
-            col = np.zeros((N, R))
-            if sd is not None:
-                col[:, :T] = np.where(d_ok, np.nan_to_num(sd[:, :, v]), 0.0)
-            if system and blk.equation in ("level", "both"):
-                col[:, T:] = np.where(l_ok, np.nan_to_num(blk.series[:, :, v]), 0.0)
-            ivcols.append(col)
             ivdesc.append(f"iv {blk.equation if system else 'diff'} {vname}")
     if system and constant:
-        col = np.zeros((N, R))
-        col[:, T:] = l_ok.astype(float)
-        ivcols.append(col)
         ivdesc.append("iv level const")
-    if ivcols:
-        Ziv = np.stack(ivcols, axis=2)
-        Ziv2 = Ziv.reshape(N * R, -1)
-        kiv = _rank_keep(Ziv2.T @ Ziv2)
-        ivcols = [ivcols[k] for k in kiv]
-        ivdesc = [ivdesc[k] for k in kiv]
-    Zcols += ivcols
-    zdesc += ivdesc
-    if not Zcols:
+    # IV-style columns, one per variable: transformed values in the difference rows, levels in the
+    # levels rows (xtabond2 eq(both) and pydynpd iv()), a block of variables at a time. The rows
+    # kept (d_ok, l_ok) have finite instruments, so copying them into zeros is
+    # np.where(ok, np.nan_to_num(values), 0) without its temporaries.
+    niv = len(ivdesc)
+    Ziv = np.zeros((N, R, niv))
+    j = 0
+    di = 0
+    for blk in iv:
+        m = blk.series.shape[2]
+        if blk.equation in ("diff", "both"):
+            np.copyto(Ziv[:, :T, j : j + m], iv_d_series[di], where=d_ok[:, :, None])
+            di += 1
+        if system and blk.equation in ("level", "both"):
+            np.copyto(Ziv[:, T:, j : j + m], blk.series, where=l_ok[:, :, None])
+        j += m
+    if system and constant:
+        Ziv[:, T:, j] = l_ok
+    kiv: list[int] = []
+    if niv:
+        Ziv2 = Ziv.reshape(N * R, niv)
+        kiv = [int(k) for k in _rank_keep(Ziv2.T @ Ziv2)]
+    if not gcols and not kiv:
         raise ValueError("no instruments")
-    nz = np.array([np.abs(c).sum() > 0 for c in Zcols])
-    Z = np.stack([c for c, k in zip(Zcols, nz, strict=True) if k], axis=2)
-    zdesc = [d for d, k in zip(zdesc, nz, strict=True) if k]
-    del n_gmm
+    # drop all-zero columns: GMM-style ones by their values (finite, so nonzero iff np.abs(c).sum() > 0);
+    # an all-zero IV-style column has a zero row in the Gram matrix, so the rank check dropped it
+    gnz = [k for k, (_, vals) in enumerate(gcols) if vals.any()]
+    zdesc = [zdesc[k] for k in gnz] + [ivdesc[k] for k in kiv]
+    if not zdesc:
+        raise ValueError("need at least one array to stack")  # what the former np.stack of no columns raised
+    # one C-ordered (N, R, L) array, the layout of the former np.stack of per-column (N, R) arrays
+    # (the BLAS products below sum in an order that depends on it)
+    ng = len(gnz)
+    Z = np.zeros((N, R, ng + len(kiv)))
+    for c, k in enumerate(gnz):
+        r0, vals = gcols[k]
+        Z[:, r0 : r0 + vals.shape[1], c] = vals
+    if kiv:
+        Z[:, :, ng:] = Ziv if len(kiv) == niv else np.take(Ziv, kiv, axis=2)
+    del gcols, Ziv
     L = Z.shape[2]
     Kf = Xs.shape[2]
 
@@ -385,10 +402,13 @@ def dpd_gmm(
         H = Hd
 
     # moment matrices as BLAS products of the stacked (N R, L) instruments (einsum over the 3-d
-    # arrays copied and looped; same sums up to rounding)
-    Z = np.ascontiguousarray(Z)
+    # arrays copied and looped; same sums up to rounding).
+    # NB the estimates are sensitive to the rounding of Z'HZ and Z_i'e_i (a last-bit change there,
+    # e.g. symmetrising Z'HZ or Z'HZ = W'W with W_i = B'Z_i and H = BB', moves the coefficients by
+    # ~1e-8 relative through the pinv), so these products are kept exactly as they are.
     Z2 = Z.reshape(N * R, L)
-    ZX = Z2.T @ Xs.reshape(N * R, Kf)
+    Xs2 = Xs.reshape(N * R, Kf)
+    ZX = Z2.T @ Xs2
     Zy = Z2.T @ ys.ravel()
     ZHZ = Z2.T @ np.matmul(H, Z).reshape(N * R, L)
     A1 = np.linalg.pinv(ZHZ)
@@ -396,7 +416,7 @@ def dpd_gmm(
     def _step(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         M = np.linalg.inv(ZX.T @ A @ ZX)
         b = M @ (ZX.T @ A @ Zy)
-        e = ys - (Xs.reshape(N * R, Kf) @ b).reshape(N, R)
+        e = ys - (Xs2 @ b).reshape(N, R)
         return b, M, e
 
     b1, M1, e1 = _step(A1)
@@ -420,43 +440,60 @@ def dpd_gmm(
 
     se_unc: np.ndarray | None = None
     if steps == 1:
-        b, V, G, Ze = b1, (V1r if robust else sig2 * M1), G1, Ze1
+        b, V, G, Ze, e = b1, (V1r if robust else sig2 * M1), G1, Ze1, e1
     else:
         G2 = M2 @ ZX.T @ A2
         if robust:
             # Windmeijer (2005): D[:, k] = -G2 (dS/db_k) A2 Z'e2 with dS/db_k = -sum_i Z_i'(x_k e' + e x_k')Z_i
-            ZXi = np.matmul(Z.transpose(0, 2, 1), Xs)  # per entity Z_i' x_k
             a2g = A2 @ gz2
             # dS_k a2g = -(C_k + C_k') a2g with C_k = sum_i (Z_i' x_k)(Z_i' e1_i)', for all k at once:
-            # C_k a2g = sum_i (Z_i' x_k) (e1_i' Z_i a2g) and C_k' a2g = sum_i (Z_i' e1_i) (x_k' Z_i a2g)
-            # (O(N L K) instead of forming the L x L matrices dS_k)
-            dS_a = -(np.tensordot(Ze1 @ a2g, ZXi, axes=(0, 0)) + Ze1.T @ np.tensordot(ZXi, a2g, axes=(1, 0)))
+            # C_k a2g = sum_i (Z_i' x_k) (e1_i' Z_i a2g) = Z' diag(c) x_k with c_i = e1_i' Z_i a2g, and
+            # C_k' a2g = sum_i (Z_i' e1_i) (x_k' Z_i a2g) = Ze1' q_k with q_ik = x_ik' (Z_i a2g)
+            # (two BLAS products over the stacked rows; neither the L x L matrices dS_k nor the
+            # (N, L, K) array of the Z_i'X_i)
+            c = Ze1 @ a2g
+            q = np.matmul((Z2 @ a2g).reshape(N, 1, R), Xs)[:, 0, :]
+            dS_a = -(Z2.T @ (Xs * c[:, None, None]).reshape(N * R, Kf) + Ze1.T @ q)
             D = -G2 @ dS_a
             V = M2 + D @ M2 + M2 @ D.T + D @ V1r @ D.T
         else:
             V = M2
         se_unc = np.sqrt(np.diag(M2))
-        b, G, Ze = b2, G2, Ze2
+        b, G, Ze, e = b2, G2, Ze2, e2
 
     # ---- Arellano-Bond AR tests on first-differenced residuals
     ar: dict[int, tuple[float, float]] = {}
-    Xlev_k = X[:, :, [j for j in keep_idx if j < K]] if keep_idx else X
-    bk = b[: Xlev_k.shape[2]]
-    ylev_fd = _fd(y[:, :, None])[:, :, 0]
-    Xlev_fd = _fd(Xlev_k)
-    fd_ok = np.isfinite(ylev_fd) & np.isfinite(Xlev_fd).all(axis=2) & (d_ok if transformation == "fd" else complete)
-    if transformation == "fod":
-        fd_ok &= np.roll(complete, 1, axis=1) & (t_idx[None, :] >= 1)
-    w = np.where(fd_ok, ylev_fd - np.einsum("ntk,k->nt", np.nan_to_num(Xlev_fd), bk), 0.0)
-    Xw = np.zeros((N, T, Kf))
-    Xw[:, :, : Xlev_k.shape[2]] = np.where(fd_ok[:, :, None], np.nan_to_num(Xlev_fd), 0.0)
+    if transformation == "fd" and keep_idx:
+        # the first-difference rows of the stacked arrays already are the differenced residuals and
+        # regressors on the AR sample (d_ok; zero elsewhere, and the constant's column zero there)
+        w = e[:, :T]
+
+        def _xw(wl: np.ndarray) -> np.ndarray:
+            """sum_it wl_it x_it as one product over the stacked rows (wl zero-padded in the level rows)."""
+            wr = np.zeros((N, R))
+            wr[:, :T] = wl
+            return Xs2.T @ wr.ravel()
+    else:
+        Xlev_k = X[:, :, [j for j in keep_idx if j < K]] if keep_idx else X
+        bk = b[: Xlev_k.shape[2]]
+        ylev_fd = _fd(y[:, :, None])[:, :, 0]
+        Xlev_fd = _fd(Xlev_k)
+        fd_ok = np.isfinite(ylev_fd) & np.isfinite(Xlev_fd).all(axis=2) & (d_ok if transformation == "fd" else complete)
+        if transformation == "fod":
+            fd_ok &= np.roll(complete, 1, axis=1) & (t_idx[None, :] >= 1)
+        w = np.where(fd_ok, ylev_fd - np.einsum("ntk,k->nt", np.nan_to_num(Xlev_fd), bk), 0.0)
+        Xw = np.zeros((N, T, Kf))
+        Xw[:, :, : Xlev_k.shape[2]] = np.where(fd_ok[:, :, None], np.nan_to_num(Xlev_fd), 0.0)
+
+        def _xw(wl: np.ndarray) -> np.ndarray:
+            return np.einsum("nt,ntk->k", wl, Xw)
     for j in ar_orders:
         wl = np.zeros_like(w)
         wl[:, j:] = w[:, :-j]
         c_i = (wl * w).sum(axis=1)
         d0 = c_i.sum()
         d1 = float((c_i**2).sum())
-        ex = np.einsum("nt,ntk->k", wl, Xw)
+        ex = _xw(wl)
         d2 = -2.0 * float(ex @ G @ (Ze.T @ c_i))
         d3 = float(ex @ V @ ex)
         z = d0 / np.sqrt(d1 + d2 + d3)
