@@ -65,6 +65,11 @@ _FORBIDDEN_SQL = re.compile(
 )
 _TERM_KEYS = ("x", "endog", "instruments", "exog_instruments")
 _SINGLE_TERM_KEYS = ("y", "treatment", "mediator", "moderator")
+# Spec-level keys (docs/specs.md, "Spec-level keys"); anything else is a typo and fails the spec.
+SPEC_KEYS = frozenset({
+    "title", "kind", "data", "panel", "sample", "defaults", "weights", "options", "models", "variables",
+    "permutations", "seed", "term_order", "labels", "fe_labels", "show_const", "notes", "name",
+})
 _COV_TYPES = {"classic", "robust", "clustered", "unadjusted", "homoskedastic", "heteroskedastic"}
 
 
@@ -244,6 +249,14 @@ def parse_spec(raw: Any, *, path: Path | None = None) -> Spec:
     """
     if not isinstance(raw, Mapping):
         raise SpecError("a spec must be a YAML mapping with title, data, panel and models")
+    unknown = sorted(str(k) for k in raw if k not in SPEC_KEYS)
+    if unknown:
+        import difflib
+
+        hints = [f"{k!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(k, sorted(SPEC_KEYS), n=1,
+                 cutoff=0.6)) else repr(k) for k in unknown]
+        raise SpecError(f"unknown spec-level key(s) {', '.join(hints)}; allowed: {', '.join(sorted(SPEC_KEYS))} "
+                        "(docs/specs.md)")
     name = path.stem if path is not None else str(raw.get("name", "spec"))
     data = raw.get("data")
     if not isinstance(data, Mapping) or not ({"table", "csv", "parquet"} & set(data)):

@@ -177,3 +177,27 @@ def test_every_key_the_code_reads_is_declared() -> None:
     assert {"vars", "lags", "draws", "reps", "type"} <= read["field"]
     assert read["key"] - declared == set()
     assert read["field"] - fields == set()
+
+
+@pytest.mark.parametrize("key, hint", [("titel", "did you mean 'title'?"), ("pannel", "did you mean 'panel'?"),
+                                       ("tables", None)])
+def test_a_misspelt_spec_level_key_is_an_error_naming_it(key, hint):
+    raw = _spec({"id": "m", "estimator": "ols", "y": "y", "x": ["a"]})
+    raw[key] = raw.get(key.replace("titel", "title").replace("pannel", "panel"), "x")
+    with pytest.raises(SpecError) as exc:
+        parse_spec(raw)
+    assert f"unknown spec-level key(s) {key!r}" in str(exc.value)
+    if hint:
+        assert hint in str(exc.value)
+
+
+def test_spec_level_keys_documented_and_used_by_every_spec_are_allowed():
+    from analysis.studies.spec import SPEC_KEYS
+
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## Spec-level keys"):text.index("## Paper manifests")]
+    documented = set(re.findall(r"^\| (.+?) \|", section, flags=re.M)) - {"key", "---"}
+    documented = {k.strip("` ") for cell in documented for k in cell.split(",")}
+    assert documented == set(SPEC_KEYS)
+    for path in spec_files(SPECS_DIR):
+        load_spec(path)  # every shipped spec uses only allowed keys
