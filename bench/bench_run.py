@@ -51,8 +51,10 @@ STEPS = (  # column, from event, to event
     ("start-up", None, "validate"),
     ("validate raw", "validate", "dbt"),
     ("dbt build", "dbt", "dbt_done"),
-    ("GE checkpoint", "checkpoint", "specs"),
-    ("specs + results", "specs", "published"),
+    # agglo run reads the checkpoint's data and runs its raw suites, then fits the specs while a child
+    # process runs the mart suites (analysis/checks/background.py): the second column holds both
+    ("GE checkpoint (data + raw suites)", "checkpoint", "specs"),
+    ("specs + results (mart suites alongside) + storage conversion", "specs", "published"),
     ("report", "report", "report_done"),
 )
 
