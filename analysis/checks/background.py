@@ -107,7 +107,8 @@ class CheckpointAlongside:
         if self.process is not None and self.conn is not None:
             try:
                 status, payload = self.conn.recv()
-            except EOFError:
+            except EOFError:  # the child died without a word: its exit code says how
+                self.process.join()
                 status, payload = "crash", f"the child process ended with exit code {self.process.exitcode}"
             self.conn.close()
             self.process.join()
