@@ -93,26 +93,26 @@ def test_alongside_failure_has_the_sequential_message(demo_warehouse, raw_dir, t
     assert summary["success"] is False
 
 
-@pytest.mark.warehouse
-@pytest.mark.skipif(not fork_available(), reason="the child process is Linux-only")
-def test_a_child_that_raises_is_reported(demo_warehouse, raw_dir, tmp_path, monkeypatch):
-    def broken(prepared, outcomes):
-        raise RuntimeError("disk full while writing Data Docs")
+def _broken_finish(prepared, outcomes):
+    raise RuntimeError("disk full while writing Data Docs")
 
-    monkeypatch.setattr(background, "finish_checkpoint", broken)  # the forked child inherits it
-    pending = CheckpointAlongside.start(_copy(demo_warehouse, tmp_path), raw_dir, docs_dir=tmp_path / "d",
-                                        checkpoint_file=_small_checkpoint(tmp_path))
-    with pytest.raises(AggloError, match="crashed: RuntimeError: disk full while writing Data Docs"):
-        pending.finish()
+
+def _start_small(demo_warehouse: Path, raw_dir: Path, tmp_path: Path) -> CheckpointAlongside:
+    return CheckpointAlongside.start(_copy(demo_warehouse, tmp_path), raw_dir, docs_dir=tmp_path / "d",
+                                     checkpoint_file=_small_checkpoint(tmp_path))
 
 
 @pytest.mark.warehouse
 @pytest.mark.skipif(not fork_available(), reason="the child process is Linux-only")
-def test_a_child_that_dies_is_reported(demo_warehouse, raw_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(background, "finish_checkpoint", lambda prepared, outcomes: os._exit(3))
-    pending = CheckpointAlongside.start(_copy(demo_warehouse, tmp_path), raw_dir, docs_dir=tmp_path / "d",
-                                        checkpoint_file=_small_checkpoint(tmp_path))
-    with pytest.raises(AggloError, match="crashed: the child process ended with exit code 3"):
+@pytest.mark.parametrize("finish, message", [
+    (_broken_finish, "crashed: RuntimeError: disk full while writing Data Docs"),
+    (lambda prepared, outcomes: os._exit(3), "crashed: the child process ended with exit code 3"),
+], ids=["raises", "dies"])
+def test_a_child_that_fails_is_reported_never_passed(demo_warehouse, raw_dir, tmp_path, monkeypatch,
+                                                     finish, message):
+    monkeypatch.setattr(background, "finish_checkpoint", finish)  # the forked child inherits it
+    pending = _start_small(demo_warehouse, raw_dir, tmp_path)
+    with pytest.raises(AggloError, match=message):
         pending.finish()
 
 
@@ -122,8 +122,7 @@ def test_kill_stops_the_child(demo_warehouse, raw_dir, tmp_path, monkeypatch):
     import time
 
     monkeypatch.setattr(background, "finish_checkpoint", lambda prepared, outcomes: time.sleep(60))
-    pending = CheckpointAlongside.start(_copy(demo_warehouse, tmp_path), raw_dir, docs_dir=tmp_path / "d",
-                                        checkpoint_file=_small_checkpoint(tmp_path))
+    pending = _start_small(demo_warehouse, raw_dir, tmp_path)
     process = pending.process
     started = time.perf_counter()
     pending.kill()
