@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from analysis.errors import AggloError
 from analysis.paths import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+from analysis.warehouse.comments import PERSIST_DOCS_ENV, persist_docs
 from analysis.warehouse.contract import raw_file, required_files
 from analysis.warehouse.dbt_runner import DbtResult, run_dbt
 from analysis.warehouse.publish import build_lock, building_path, publish, remove_db
@@ -197,13 +198,17 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
         args += DBT_BUILD_EXCLUDES
         modules = [*(CHECK_MODULES if run_checks else ()), *prefetch]
         imports = _prefetch(modules) if modules else None
-        result = run_dbt(args, env={"AGGLO_DUCKDB_PATH": str(new)}, dbt_vars=dbt_vars,
+        # descriptions -> comments in one connection afterwards (analysis/warehouse/comments.py)
+        env = {"AGGLO_DUCKDB_PATH": str(new), PERSIST_DOCS_ENV: "false"}
+        result = run_dbt(args, env=env, dbt_vars=dbt_vars,
                          log_dir=log_dir, target_dir=_target_dir(warehouse), on_line=_dbt_progress(progress))
         if imports is not None:
             imports.join()  # no import runs in two threads at once
         if not result.ok:
             raise AggloError(dbt_failure_message(result, raw_dir, warehouse))
-        progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()} (log {result.log_file})")
+        n_comments = persist_docs(new, result.target_dir / "manifest.json")
+        progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()}; {n_comments} descriptions "
+                 f"written as comments (log {result.log_file})")
         if run_checks and checks_alongside:
             from analysis.checks.background import CheckpointAlongside
 
