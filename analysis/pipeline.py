@@ -115,15 +115,18 @@ def _check_raw_dir(raw_dir: Path) -> None:
                        "their columns); nothing was built or published")
 
 
-def dbt_failure_message(result: DbtResult, raw_dir: Path, published: Path) -> str:
-    """The error text of a failed ``dbt build``: every failing node with its model and raw file."""
+def dbt_failure_message(result: DbtResult, raw_dir: Path, published: Path, db: Path | None = None) -> str:
+    """The error text of a failed ``dbt build``: every failing node with its model and raw file.
+
+    With ``db`` (the file the build wrote), a failed test's first offending rows too.
+    """
     n_tests = sum(f.resource_type == "test" for f in result.failures)
     n_other = len(result.failures) - n_tests
     head = f"dbt build failed: {n_tests} test(s) failed, {n_other} model/seed error(s)"
     if result.skipped:
         head += f", {result.skipped} downstream node(s) skipped (fix these and rerun: tests further downstream did not run)"
     lines = [head + "."]
-    lines += [f.describe(raw_dir) for f in result.failures]
+    lines += [f.describe(raw_dir, db) for f in result.failures]
     if not result.failures:
         lines.append("dbt stopped before running any node; its last output:\n" + result.tail)
     lines.append(f"Full dbt log: {result.log_file}")
@@ -205,7 +208,7 @@ def _build_unpublished(raw_dir: Path, warehouse: Path, *, run_checks: bool, prog
         if imports is not None:
             imports.join()  # no import runs in two threads at once
         if not result.ok:
-            raise AggloError(dbt_failure_message(result, raw_dir, warehouse))
+            raise AggloError(dbt_failure_message(result, raw_dir, warehouse, new))
         n_comments = persist_docs(new, result.target_dir / "manifest.json")
         progress(f"dbt build passed in {result.elapsed:.1f}s: {result.summary()}; {n_comments} descriptions "
                  f"written as comments (log {result.log_file})")

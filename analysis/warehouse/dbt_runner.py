@@ -59,8 +59,12 @@ class DbtFailure:
     raw_files: tuple[str, ...] = ()
     compiled_path: Path | None = None
 
-    def describe(self, raw_dir: Path | None = None) -> str:
-        """Multi-line, user-facing description naming the node, its model and its raw files."""
+    def describe(self, raw_dir: Path | None = None, db: Path | None = None) -> str:
+        """Multi-line, user-facing description naming the node, its model and its raw files.
+
+        With ``db`` (the file the failed build wrote), a failed test's first offending rows are shown
+        (e.g. the ``null_columns`` of a ``not_null_columns`` test name the null column).
+        """
         what = f"test {self.name} failed" if self.resource_type == "test" else f"{self.resource_type} {self.name} {self.status}"
         if self.failures:
             what += f" ({self.failures} offending row{'s' if self.failures != 1 else ''})"
@@ -78,7 +82,27 @@ class DbtFailure:
         if self.compiled_path and self.compiled_path.exists():
             label = "offending rows: run the SQL in" if self.resource_type == "test" else "compiled SQL:"
             lines.append(f"  {label} {self.compiled_path}")
+            if db is not None and self.resource_type == "test" and self.status == "fail":
+                lines += [f"    {row}" for row in offending_rows(db, self.compiled_path)]
         return "\n".join(lines)
+
+
+def offending_rows(db: Path, sql_path: Path, limit: int = 3) -> list[str]:
+    """The first ``limit`` rows a failed test's compiled SQL returns on ``db``, one line each ([] if it cannot run)."""
+    import duckdb
+
+    sql = sql_path.read_text(encoding="utf-8").strip().rstrip(";")
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            cur = con.execute(f"select * from ({sql}) as offending limit {int(limit)}")
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 - the SQL path above is enough to look by hand
+        return []
+    return [", ".join(f"{n}={v}" for n, v in zip(names, row, strict=True))[:300] for row in rows]
 
 
 @dataclass(frozen=True)

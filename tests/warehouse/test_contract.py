@@ -12,8 +12,8 @@ import re
 import pytest
 import yaml
 
-from analysis.checks.suites import load_checkpoint, load_suite
 from analysis.checks.raw_suites import checked_columns, contract_expectations, suite_columns
+from analysis.checks.suites import load_checkpoint, load_suite
 from analysis.errors import AggloError
 from analysis.paths import PROJECT_ROOT
 from analysis.warehouse.contract import (

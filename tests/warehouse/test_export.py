@@ -138,8 +138,9 @@ def test_export_duckdb_writes_every_mart(demo_warehouse: Path, tmp_path: Path) -
 def test_checkpoint_passes_on_the_parquet_export(demo_warehouse: Path, tmp_path: Path,
                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
     """What a Spark build checks: the GE checkpoint on the exported marts loaded into a scratch file."""
-    from analysis.checks.checkpoint import run_checkpoint
     from conftest import demo_raw_dir
+
+    from analysis.checks.checkpoint import run_checkpoint
 
     export_duckdb(demo_warehouse, tmp_path / "out")
     db = tmp_path / "marts.duckdb"

@@ -14,7 +14,6 @@ import csv
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -200,6 +201,8 @@ def test_failing_build_names_test_and_file_and_keeps_published(tmp_path: Path, s
     msg = str(err.value)
     assert "test stg_province_indicators_duplicate_key failed (1 offending row)" in msg
     assert str(bad / "province_indicators.csv") in msg
+    # the offending row itself, read from the failed build's file before it was removed
+    assert re.search(r"\n    \S*510000\S*, .*2003.*gdp_100m_yuan.*n_rows=2", msg), msg
     assert _sha256(published) == before
     assert not list(tmp_path.glob(".agglo.building*"))
 
