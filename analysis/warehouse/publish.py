@@ -72,6 +72,7 @@ def build_lock(warehouse: Path) -> Iterator[None]:
 
 
 def remove_db(path: Path) -> None:
+    """Delete a DuckDB file and its write-ahead log, if present."""
     for p in (path, path.with_name(path.name + ".wal")):
         p.unlink(missing_ok=True)
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.warehouse.contract import SEEDS_DIR, RAW_FILES, RawFileSpec, panel_years, read_seed
+from analysis.warehouse.contract import RAW_FILES, SEEDS_DIR, RawFileSpec, panel_years, read_seed
 from analysis.warehouse.problems import (
     MAX_LISTED_PROBLEMS,
     MISSING_TOKENS,
