@@ -1,11 +1,12 @@
 """The dbt model and seed descriptions as DuckDB comments, written in one connection after ``dbt build``.
 
 dbt's ``persist_docs`` writes them node by node (a ``COMMENT ON`` per column through dbt's adapter,
-plus a catalog query per relation): about 2-3 s of dbt's time on the demo. ``agglo build`` turns it off
-(``AGGLO_DBT_PERSIST_DOCS=false``, read by ``dbt_project.yml``) and calls :func:`persist_docs` on the
-new file instead: the same comments (every model and seed description on its table or view, every
-described column that exists), taken from the build's ``manifest.json``. A hand-run ``dbt build``
-still persists them itself. BI tools and the DuckDB CLI show them (docs/clients.md).
+plus a catalog query per relation): about 2-3 s of dbt's time on the demo. ``agglo build`` turns it
+off (``AGGLO_DBT_PERSIST_DOCS=false``, read by the override in
+``warehouse/macros/engine/persist_docs.sql``) and calls :func:`persist_docs` on the new file instead:
+the same comments (every model and seed description on its table or view, every described column
+that exists), taken from the build's ``manifest.json``. A hand-run ``dbt build`` still persists them
+itself. BI tools and the DuckDB CLI show them (docs/clients.md).
 """
 
 from __future__ import annotations
