@@ -4,16 +4,15 @@ Each benchmark prints its figures and appends a dated line to bench/RESULTS.md. 
 
 - ``pipeline``: wall time of ``agglo build`` (dbt only) and of ``agglo run`` end to end on the demo
   data, into a temporary warehouse file (the published warehouse is not touched).
-- ``checks``: bench/bench_checks.py (GE checkpoint cost), if present.
-<<<<<<< HEAD
+- ``checks``: bench/bench_checks.py (GE checkpoint cost).
 - ``raw_checks``: bench/bench_raw_checks.py (raw validation and checkpoint on the demo and a large
-  synthetic firms.csv: time and peak RSS), if present.
-- ``spatial_gmm``: bench/bench_spatial_gmm.py (SDM and system GMM at 2,850 x 20), if present.
-=======
+  synthetic firms.csv: time and peak RSS).
 - ``spatial_gmm``: bench/bench_spatial_gmm.py (SDM and system GMM at 2,850 x 20 vs spreg, pydynpd, R).
->>>>>>> perf
-- ``storage``: bench/bench_storage.py (publishing in storage version v1.1.0), if present.
+- ``storage``: bench/bench_storage.py (publishing in storage version v1.1.0).
 - ``run``: bench/bench_run.py (``agglo run`` from a fresh clone, cold and warm, with CPU time and load).
+
+Not in the default list (it needs the national raw data, ``agglo demo --scale national``):
+bench/bench_national.py (national build and the firm-level indices, SQL vs pandas); see its docstring.
 """
 
 from __future__ import annotations

@@ -191,3 +191,21 @@ def test_temporary_exceptions_are_still_needed(importer: str, imported: str) -> 
     found = any(module.startswith(importer) and any(m.startswith(imported) for m, _ in _imports(module, path))
                 for module, path in _modules())
     assert found, f"TEMPORARY exception {importer} -> {imported} is no longer needed: delete it"
+
+
+def test_no_merge_conflict_markers_in_tracked_files() -> None:
+    """A conflict left inside a docstring is valid Python: ruff and the imports do not catch it."""
+    import subprocess
+
+    try:
+        listed = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    marker = re.compile(r"^(<{7} |>{7} |={7}$)", re.M)
+    hits = []
+    for name in listed.stdout.splitlines():
+        path = PROJECT_ROOT / name
+        if path.suffix in {".py", ".sql", ".yml", ".yaml", ".md", ".toml", ".cfg", ".txt"} and path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            hits += [f"{name}:{text.count(chr(10), 0, m.start()) + 1}" for m in marker.finditer(text)]
+    assert not hits, f"merge conflict markers: {hits}"
