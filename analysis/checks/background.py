@@ -13,7 +13,8 @@ child never opens the warehouse, so the parent can write the results schema mean
     report = pending.finish()   # raises AggloError with the checkpoint's message when a suite failed
 
 Where ``fork`` is not the platform's way of starting processes (macOS, Windows), ``start`` runs the
-whole checkpoint at once and ``finish`` returns or raises its result: the same outcome, in sequence.
+whole checkpoint at once (raising its failure there) and ``finish`` returns its report: the same
+outcome, in sequence.
 """
 
 from __future__ import annotations
@@ -82,17 +83,15 @@ class CheckpointAlongside:
         Raises
         ------
         AggloError
-            When the warehouse or a frame cannot be read (before anything runs in the background).
+            When the warehouse or a frame cannot be read (before anything runs in the background),
+            or, without fork, when the checkpoint fails.
         """
         prepared = prepare_checkpoint(db_path, raw_dir, docs_dir=docs_dir, checkpoint_file=checkpoint_file)
         raw = [v for v in prepared.validations if v.kind == "raw"]
         rest = [v for v in prepared.validations if v.kind != "raw"]
         done = run_suites(prepared, raw)
-        if not fork_available():
-            try:
-                report = finish_checkpoint(prepared, _in_order(prepared, [*done, *run_suites(prepared, rest)]))
-            except AggloError as exc:
-                return cls(prepared.db_path, error=str(exc))
+        if not fork_available():  # in sequence: a failure is raised here, before the next step runs
+            report = finish_checkpoint(prepared, _in_order(prepared, [*done, *run_suites(prepared, rest)]))
             return cls(prepared.db_path, report=report)
         ctx = multiprocessing.get_context("fork")
         receive, send = ctx.Pipe(duplex=False)

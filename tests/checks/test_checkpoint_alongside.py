@@ -128,3 +128,18 @@ def test_kill_stops_the_child(demo_warehouse, raw_dir, tmp_path, monkeypatch):
     pending.kill()
     assert time.perf_counter() - started < 10
     assert process is not None and not process.is_alive()
+
+
+@pytest.mark.warehouse
+def test_without_fork_it_runs_in_sequence_and_fails_at_once(demo_warehouse, raw_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(background, "fork_available", lambda: False)  # as on macOS or Windows
+    (tmp_path / "ok").mkdir()
+    pending = _start_small(demo_warehouse, raw_dir, tmp_path / "ok")
+    assert pending.process is None
+    assert pending.finish().success
+    db = _copy(demo_warehouse, tmp_path)
+    con = duckdb.connect(str(db))
+    con.execute("update fct_ami_scores set ami = 120 where province_code = '440000' and year = 2020")
+    con.close()
+    with pytest.raises(AggloError, match="rule composite_range: value ami=120"):
+        CheckpointAlongside.start(db, raw_dir, docs_dir=tmp_path / "d", checkpoint_file=_small_checkpoint(tmp_path))
